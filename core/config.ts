@@ -1,0 +1,41 @@
+import { z } from 'zod'
+import { ConfigError } from './errors.js'
+
+const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback)
+const flag = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .default(fallback ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1' || v === 'yes')
+
+/** Every setting mqchat reads, with its default and meaning. Parsed once at start. */
+export const configSchema = z.object({
+  MQCHAT_HOST: z.string().min(1).default('0.0.0.0').describe('Address the MQTT and HTTP listeners bind to'),
+  MQCHAT_MQTT_PORT: port(1883).describe('MQTT over TCP port (0 picks a free port)'),
+  MQCHAT_HTTP_PORT: port(8080).describe('HTTP port: REST API, /mqtt WebSocket, health (0 picks a free port)'),
+  MQCHAT_DATA_DIR: z.string().min(1).default('./data').describe('Embedded mode: where logs, history, accounts and sessions live'),
+  MQCHAT_JWT_SECRET: z
+    .string()
+    .min(32, 'must be at least 32 characters')
+    .optional()
+    .describe('HS256 secret for user tokens; embedded mode generates one in the data dir if unset'),
+  MQCHAT_TOKEN_TTL_SECONDS: z.coerce.number().int().positive().default(86_400).describe('Lifetime of issued user tokens'),
+  MQCHAT_MAX_MESSAGE_BYTES: z.coerce.number().int().min(256).max(1_048_576).default(16_384).describe('Largest chat payload accepted'),
+  MQCHAT_GENERIC_TOPICS: flag(false).describe('Also act as a plain MQTT 3.1.1 broker for topics outside rooms/, users/, presence/'),
+  MQCHAT_ALLOW_ANONYMOUS: flag(false).describe('With generic topics: accept connections without a token (generic topics only)'),
+  MQCHAT_RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).default(50).describe('Chat sends per user per second (0 disables)'),
+  MQCHAT_RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(200).describe('Chat sends a user may burst above the rate'),
+  MQCHAT_MAX_CONNECTIONS_PER_USER: z.coerce.number().int().min(1).default(32).describe('Simultaneous MQTT connections per user'),
+  MQCHAT_FSYNC: flag(false).describe('fsync the chat log before acknowledging (survives power loss, not only process crashes)'),
+  MQCHAT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level')
+})
+
+export type Config = z.output<typeof configSchema>
+
+/** Validates the environment; throws a ConfigError naming every bad variable. */
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  const known = Object.fromEntries(Object.keys(configSchema.shape).map((key) => [key, env[key] === '' ? undefined : env[key]]))
+  const result = configSchema.safeParse(known)
+  if (result.success) return result.data
+  throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`))
+}

@@ -1,0 +1,44 @@
+/**
+ * The error codes mqchat answers with. The REST API maps them to problem+json
+ * (status below); the broker maps send errors to rejection notices on the inbox.
+ */
+export const ERROR_STATUS = {
+  invalid_json: 400,
+  invalid_message: 400,
+  invalid_request: 400,
+  too_large: 413,
+  unauthenticated: 401,
+  forbidden: 403,
+  not_member: 403,
+  unknown_room: 404,
+  not_found: 404,
+  conflict: 409,
+  rate_limited: 429,
+  unavailable: 503
+} as const
+
+export type ErrorCode = keyof typeof ERROR_STATUS
+
+export class MqchatError extends Error {
+  readonly code: ErrorCode
+  readonly details: unknown
+
+  constructor(code: ErrorCode, message: string, details?: unknown) {
+    super(message)
+    this.name = 'MqchatError'
+    this.code = code
+    this.details = details
+  }
+
+  get status(): number {
+    return ERROR_STATUS[this.code]
+  }
+}
+
+/** A configuration problem found at start-up: lists every bad variable. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration: ${problems.join('; ')}`)
+    this.name = 'ConfigError'
+  }
+}

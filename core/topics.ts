@@ -1,0 +1,46 @@
+import { isId } from './ids.js'
+
+export type RoomChannel = 'messages' | 'events' | 'typing' | 'receipts'
+
+/** What a concrete (wildcard-free) topic means to mqchat. */
+export type TopicKind =
+  | { kind: 'room'; roomId: string; channel: RoomChannel }
+  | { kind: 'inbox'; userId: string }
+  | { kind: 'presence'; userId: string }
+  /** Under a reserved prefix (rooms/, users/, presence/) but not a valid chat topic. */
+  | { kind: 'reserved-invalid' }
+  | { kind: 'system' }
+  | { kind: 'generic' }
+
+const ROOM_CHANNELS = new Set<string>(['messages', 'events', 'typing', 'receipts'])
+export const RESERVED_ROOTS = ['rooms', 'users', 'presence'] as const
+
+export function parseTopic(topic: string): TopicKind {
+  if (topic.startsWith('$')) return { kind: 'system' }
+  const parts = topic.split('/')
+  const [root, id, channel] = parts
+  switch (root) {
+    case 'rooms':
+      if (parts.length === 3 && isId(id) && channel !== undefined && ROOM_CHANNELS.has(channel)) {
+        return { kind: 'room', roomId: id, channel: channel as RoomChannel }
+      }
+      return { kind: 'reserved-invalid' }
+    case 'users':
+      if (parts.length === 3 && isId(id) && channel === 'inbox') return { kind: 'inbox', userId: id }
+      return { kind: 'reserved-invalid' }
+    case 'presence':
+      if (parts.length === 2 && isId(id)) return { kind: 'presence', userId: id }
+      return { kind: 'reserved-invalid' }
+    default:
+      return { kind: 'generic' }
+  }
+}
+
+export const topics = {
+  roomMessages: (roomId: string) => `rooms/${roomId}/messages`,
+  roomEvents: (roomId: string) => `rooms/${roomId}/events`,
+  roomTyping: (roomId: string) => `rooms/${roomId}/typing`,
+  roomReceipts: (roomId: string) => `rooms/${roomId}/receipts`,
+  inbox: (userId: string) => `users/${userId}/inbox`,
+  presence: (userId: string) => `presence/${userId}`
+}

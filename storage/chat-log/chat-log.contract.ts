@@ -1,0 +1,110 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import type { ChatLog, NewMessage } from './chat-log.js'
+
+/** Opens (and after a close, reopens) one chat log over the same underlying data. */
+export interface ChatLogHarness {
+  open(): Promise<ChatLog>
+  destroy(): Promise<void>
+}
+
+const message = (room: string, id: string, from = 'alice'): NewMessage => ({ room, id, from, body: `body ${id}`, type: 'text' })
+
+export function describeChatLogContract(name: string, makeHarness: () => Promise<ChatLogHarness>): void {
+  describe(`ChatLog contract: ${name}`, () => {
+    let harness: ChatLogHarness
+    let log: ChatLog
+
+    beforeEach(async () => {
+      harness = await makeHarness()
+      log = await harness.open()
+    })
+    afterEach(async () => {
+      await log.close()
+      await harness.destroy()
+    })
+
+    it('assigns 1, 2, 3 per room and fills the server fields', async () => {
+      const before = Date.now()
+      const a1 = await log.append(message('a', 'm1', 'bob'))
+      const a2 = await log.append(message('a', 'm2'))
+      const b1 = await log.append(message('b', 'm3'))
+      expect([a1.envelope.seq, a2.envelope.seq, b1.envelope.seq]).toEqual([1, 2, 1])
+      expect(a1.envelope).toMatchObject({ id: 'm1', room: 'a', from: 'bob', body: 'body m1', type: 'text' })
+      expect(a1.envelope).not.toHaveProperty('duplicate')
+      expect(a1.envelope.ts).toBeGreaterThanOrEqual(before)
+      expect(JSON.parse(a1.payload)).toEqual(a1.envelope)
+      expect(a1.duplicate).toBe(false)
+      expect(await log.lastSeq('a')).toBe(2)
+      expect(await log.lastSeq('never-used')).toBe(0)
+    })
+
+    it('sequences 1,000 concurrent appends to one room with no gap and no duplicate', async () => {
+      const results = await Promise.all(Array.from({ length: 1000 }, (_, i) => log.append(message('busy', `m${i}`))))
+      const seqs = results.map((r) => r.envelope.seq).sort((x, y) => x - y)
+      expect(seqs).toEqual(Array.from({ length: 1000 }, (_, i) => i + 1))
+      expect(await log.lastSeq('busy')).toBe(1000)
+    })
+
+    it('answers a repeated (room, id) with the first envelope, sequentially and concurrently', async () => {
+      const first = await log.append(message('r', 'same'))
+      const again = await log.append({ ...message('r', 'same'), body: 'changed' })
+      expect(again.duplicate).toBe(true)
+      expect(again.envelope).toEqual(first.envelope)
+      const racing = await Promise.all(Array.from({ length: 20 }, () => log.append(message('r', 'race'))))
+      expect(new Set(racing.map((r) => r.envelope.seq)).size).toBe(1)
+      expect(racing.filter((r) => !r.duplicate)).toHaveLength(1)
+      const other = await log.append(message('other-room', 'same'))
+      expect(other.duplicate).toBe(false)
+      expect(await log.lastSeq('r')).toBe(2)
+    })
+
+    it('reads a room by seq, ascending and bounded', async () => {
+      for (let i = 1; i <= 10; i++) await log.append(message('r', `m${i}`))
+      await log.append(message('r-2', 'x'))
+      const page = await log.read('r', 3, 4)
+      expect(page.map((e) => e.seq)).toEqual([4, 5, 6, 7])
+      expect(page.every((e) => e.room === 'r')).toBe(true)
+      expect(await log.read('r', 10, 5)).toEqual([])
+    })
+
+    it('keeps seq, dedupe and contents across a restart', async () => {
+      await log.append(message('r', 'm1'))
+      await log.append(message('r', 'm2'))
+      await log.close()
+      log = await harness.open()
+      expect(await log.lastSeq('r')).toBe(2)
+      expect((await log.append(message('r', 'm1'))).envelope.seq).toBe(1)
+      expect((await log.append(message('r', 'm3'))).envelope.seq).toBe(3)
+      expect((await log.read('r', 0, 10)).map((e) => e.id)).toEqual(['m1', 'm2', 'm3'])
+    })
+
+    it('hands every entry to the consumer in order until it is acknowledged', async () => {
+      for (let i = 1; i <= 5; i++) await log.append(message('r', `m${i}`))
+      const first = await log.fetch('worker-1', 3, 0)
+      expect(first.map((e) => e.envelope.id)).toEqual(['m1', 'm2', 'm3'])
+      await log.ack(first.map((e) => e.position))
+      const second = await log.fetch('worker-1', 10, 0)
+      expect(second.map((e) => e.envelope.id)).toEqual(['m4', 'm5'])
+      expect(await log.pendingCount()).toBe(2)
+      expect(await log.fetch('worker-1', 10, 0)).toEqual([])
+      await log.close()
+      log = await harness.open()
+      const redelivered = await log.fetch('worker-1', 10, 0)
+      expect(redelivered.map((e) => e.envelope.id)).toEqual(['m4', 'm5'])
+      await log.ack(redelivered.map((e) => e.position))
+      expect(await log.pendingCount()).toBe(0)
+    })
+
+    it('wakes a blocked fetch on append and ends it on abort', async () => {
+      const waiting = log.fetch('worker-1', 10, 5000)
+      setTimeout(() => void log.append(message('r', 'late')), 50)
+      expect((await waiting).map((e) => e.envelope.id)).toEqual(['late'])
+      const controller = new AbortController()
+      const started = Date.now()
+      const aborted = log.fetch('worker-1', 10, 10_000, controller.signal)
+      setTimeout(() => controller.abort(), 50)
+      expect(await aborted).toEqual([])
+      expect(Date.now() - started).toBeLessThan(5000)
+    })
+  })
+}

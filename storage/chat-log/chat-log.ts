@@ -1,0 +1,52 @@
+import type { ChatInput, Envelope } from '../../core/message.js'
+
+/** A message about to be sequenced: the validated input plus who sent it and where. */
+export interface NewMessage extends ChatInput {
+  room: string
+  from: string
+}
+
+export interface AppendResult {
+  envelope: Envelope
+  /** The envelope serialized once, ready to publish as the MQTT payload. */
+  payload: string
+  /** True when `(room, id)` was appended before: same envelope, nothing new stored. */
+  duplicate: boolean
+}
+
+/** One log entry as handed to a consumer (the persister). */
+export interface LogEntry {
+  /** Opaque, increasing position in the log; passed back to `ack`. */
+  position: string
+  envelope: Envelope
+}
+
+/**
+ * The chat log and per-room sequencer: the durable record every message passes
+ * before it is acknowledged to its sender.
+ *
+ * Guarantees every implementation keeps (checked by `describeChatLogContract`):
+ * - `append` resolves only once the message is durably stored; a process crash after that loses nothing.
+ * - Per room, `seq` runs 1, 2, 3, … with no gap and no reuse, also across restarts and concurrent appends.
+ * - Appending an existing `(room, id)` resolves with the first envelope and `duplicate: true`,
+ *   also when both appends are in flight at once.
+ * - Consumers see every appended entry at least once, in append order per room, until they `ack`
+ *   it; entries fetched but not acked are fetched again after a restart.
+ */
+export interface ChatLog {
+  append(message: NewMessage): Promise<AppendResult>
+  /** Messages of a room with `seq > afterSeq`, ascending, at most `limit`. */
+  read(room: string, afterSeq: number, limit: number): Promise<Envelope[]>
+  /** The room's highest assigned seq, 0 for a room with no messages. */
+  lastSeq(room: string): Promise<number>
+  /**
+   * Entries not yet fetched by this consumer group, oldest first, at most `count`.
+   * Waits up to `blockMs` for new entries when there are none; `signal` ends the wait early.
+   */
+  fetch(consumer: string, count: number, blockMs: number, signal?: AbortSignal): Promise<LogEntry[]>
+  /** Marks entries as persisted downstream; they are not fetched again. */
+  ack(positions: string[]): Promise<void>
+  /** Entries fetched but not yet acknowledged. */
+  pendingCount(): Promise<number>
+  close(): Promise<void>
+}

@@ -1,0 +1,205 @@
+import type { Envelope } from '../../core/message.js'
+import { pad, type StringLevel } from '../level.js'
+import type { AppendResult, ChatLog, LogEntry, NewMessage } from './chat-log.js'
+
+interface Pending {
+  message: NewMessage
+  resolve(result: AppendResult): void
+  reject(error: unknown): void
+}
+
+export interface LevelChatLogOptions {
+  /** fsync each write batch: survives power loss, not only process crashes. */
+  sync?: boolean
+}
+
+/**
+ * Embedded chat log on its own LevelDB. Keys:
+ *   m!{room}!{seq}  -> envelope JSON      (the room's log, read by seq)
+ *   i!{room}!{id}   -> seq                (idempotency index)
+ *   s!{room}        -> last seq
+ *   f!{position}    -> envelope JSON      (the consumer feed; deleted on ack)
+ *   position        -> last feed position
+ * Appends are group-committed: all appends waiting while a batch is written go
+ * into the next single atomic LevelDB batch.
+ */
+export class LevelChatLog implements ChatLog {
+  private queue: Pending[] = []
+  private scheduled = false
+  private flushing = false
+  private readonly inflight = new Map<string, Promise<AppendResult>>()
+  private readonly lastSeqs = new Map<string, number>()
+  private position = 0
+  private fetchedUpTo = ''
+  private readonly unacked = new Set<string>()
+  private readonly waiters = new Set<() => void>()
+
+  private constructor(
+    private readonly log: StringLevel,
+    private readonly options: LevelChatLogOptions
+  ) {}
+
+  static async open(db: StringLevel, options: LevelChatLogOptions = {}): Promise<LevelChatLog> {
+    const chatLog = new LevelChatLog(db, options)
+    chatLog.position = Number((await chatLog.log.get('position')) ?? 0)
+    return chatLog
+  }
+
+  append(message: NewMessage): Promise<AppendResult> {
+    const key = `${message.room}!${message.id}`
+    const running = this.inflight.get(key)
+    if (running) return running.then((result) => ({ ...result, duplicate: true }))
+    const promise = new Promise<AppendResult>((resolve, reject) => {
+      this.queue.push({ message, resolve, reject })
+      this.schedule()
+    })
+    this.inflight.set(key, promise)
+    const forget = () => this.inflight.delete(key)
+    promise.then(forget, forget)
+    return promise
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.flushing) return
+    this.scheduled = true
+    setImmediate(() => void this.flush())
+  }
+
+  private async flush(): Promise<void> {
+    this.scheduled = false
+    this.flushing = true
+    const batch = this.queue
+    this.queue = []
+    const touched = new Set<string>()
+    try {
+      const known = await this.log.getMany(batch.map(({ message }) => `i!${message.room}!${message.id}`))
+      await this.loadLastSeqs(batch.map(({ message }) => message.room))
+      const ops: { type: 'put'; key: string; value: string }[] = []
+      const results: (AppendResult | number)[] = []
+      const ts = Date.now()
+      for (const [index, { message }] of batch.entries()) {
+        const previous = known[index]
+        if (previous !== undefined) {
+          results.push(Number(previous))
+          continue
+        }
+        const seq = (this.lastSeqs.get(message.room) ?? 0) + 1
+        this.lastSeqs.set(message.room, seq)
+        touched.add(message.room)
+        const envelope = toEnvelope(message, seq, ts)
+        const payload = JSON.stringify(envelope)
+        this.position += 1
+        ops.push(
+          { type: 'put', key: `m!${message.room}!${pad(seq)}`, value: payload },
+          { type: 'put', key: `i!${message.room}!${message.id}`, value: String(seq) },
+          { type: 'put', key: `f!${pad(this.position, 16)}`, value: payload }
+        )
+        results.push({ envelope, payload, duplicate: false })
+      }
+      for (const room of touched) ops.push({ type: 'put', key: `s!${room}`, value: String(this.lastSeqs.get(room)) })
+      ops.push({ type: 'put', key: 'position', value: String(this.position) })
+      if (touched.size > 0) await this.log.batch(ops, { sync: this.options.sync ?? false })
+      const duplicates = await this.loadDuplicates(batch, results)
+      for (const [index, pending] of batch.entries()) {
+        const result = results[index]
+        pending.resolve(typeof result === 'number' ? (duplicates.get(index) as AppendResult) : (result as AppendResult))
+      }
+      if (touched.size > 0) this.wake()
+    } catch (error) {
+      for (const room of touched) this.lastSeqs.delete(room)
+      for (const pending of batch) pending.reject(error)
+    } finally {
+      this.flushing = false
+      if (this.queue.length > 0) this.schedule()
+    }
+  }
+
+  private async loadLastSeqs(rooms: string[]): Promise<void> {
+    const missing = [...new Set(rooms)].filter((room) => !this.lastSeqs.has(room))
+    if (missing.length === 0) return
+    const values = await this.log.getMany(missing.map((room) => `s!${room}`))
+    for (const [index, room] of missing.entries()) this.lastSeqs.set(room, Number(values[index] ?? 0))
+  }
+
+  private async loadDuplicates(batch: Pending[], results: (AppendResult | number)[]): Promise<Map<number, AppendResult>> {
+    const found = new Map<number, AppendResult>()
+    const indexes = results.flatMap((result, index) => (typeof result === 'number' ? [index] : []))
+    if (indexes.length === 0) return found
+    const keys = indexes.map((index) => `m!${batch[index]?.message.room}!${pad(results[index] as number)}`)
+    const payloads = await this.log.getMany(keys)
+    for (const [n, index] of indexes.entries()) {
+      const payload = payloads[n] as string
+      found.set(index, { envelope: JSON.parse(payload) as Envelope, payload, duplicate: true })
+    }
+    return found
+  }
+
+  async read(room: string, afterSeq: number, limit: number): Promise<Envelope[]> {
+    const values = await this.log.values({ gt: `m!${room}!${pad(afterSeq)}`, lt: `m!${room}!~`, limit }).all()
+    return values.map((value) => JSON.parse(value) as Envelope)
+  }
+
+  async lastSeq(room: string): Promise<number> {
+    await this.loadLastSeqs([room])
+    return this.lastSeqs.get(room) ?? 0
+  }
+
+  async fetch(_consumer: string, count: number, blockMs: number, signal?: AbortSignal): Promise<LogEntry[]> {
+    const entries = await this.readFeed(count)
+    if (entries.length > 0 || blockMs <= 0 || signal?.aborted) return entries
+    await this.waitForAppend(blockMs, signal)
+    return this.readFeed(count)
+  }
+
+  private async readFeed(count: number): Promise<LogEntry[]> {
+    const range = { gt: this.fetchedUpTo ? `f!${this.fetchedUpTo}` : 'f!', lt: 'f!~', limit: count }
+    const rows = await this.log.iterator(range).all()
+    const entries = rows.map(([key, value]) => ({ position: key.slice(2), envelope: JSON.parse(value) as Envelope }))
+    const last = entries.at(-1)
+    if (last) this.fetchedUpTo = last.position
+    for (const entry of entries) this.unacked.add(entry.position)
+    return entries
+  }
+
+  private waitForAppend(blockMs: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer)
+        this.waiters.delete(done)
+        signal?.removeEventListener('abort', done)
+        resolve()
+      }
+      const timer = setTimeout(done, blockMs)
+      this.waiters.add(done)
+      signal?.addEventListener('abort', done)
+    })
+  }
+
+  private wake(): void {
+    for (const waiter of [...this.waiters]) waiter()
+  }
+
+  async ack(positions: string[]): Promise<void> {
+    if (positions.length === 0) return
+    await this.log.batch(positions.map((position) => ({ type: 'del', key: `f!${position}` })))
+    for (const position of positions) this.unacked.delete(position)
+  }
+
+  async pendingCount(): Promise<number> {
+    return this.unacked.size
+  }
+
+  async close(): Promise<void> {
+    while (this.flushing || this.scheduled || this.queue.length > 0) await new Promise((r) => setImmediate(r))
+    this.wake()
+  }
+}
+
+function toEnvelope(message: NewMessage, seq: number, ts: number): Envelope {
+  const { id, room, from, body, type, replyTo, attachments, meta } = message
+  const envelope: Envelope = { id, room, seq, from, ts, type, body }
+  if (replyTo !== undefined) envelope.replyTo = replyTo
+  if (attachments !== undefined) envelope.attachments = attachments
+  if (meta !== undefined) envelope.meta = meta
+  return envelope
+}

@@ -1,0 +1,15 @@
+import { ClassicLevel } from 'classic-level'
+
+/** A LevelDB database of string keys and string values: each embedded store owns one. */
+export type StringLevel = ClassicLevel<string, string>
+
+export async function openLevel(location: string): Promise<StringLevel> {
+  const db = new ClassicLevel<string, string>(location, { keyEncoding: 'utf8', valueEncoding: 'utf8' })
+  await db.open()
+  return db
+}
+
+/** Fixed-width decimal, so that keys sort by number. */
+export function pad(n: number, width = 12): string {
+  return String(n).padStart(width, '0')
+}

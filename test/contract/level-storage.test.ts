@@ -1,0 +1,37 @@
+import { describeAccountsContract } from '../../storage/accounts/accounts.contract.js'
+import { LevelAccountsStore } from '../../storage/accounts/level-accounts-store.js'
+import { describeChatLogContract } from '../../storage/chat-log/chat-log.contract.js'
+import { LevelChatLog } from '../../storage/chat-log/level-chat-log.js'
+import { describeHistoryContract } from '../../storage/history/history.contract.js'
+import { LevelHistoryStore } from '../../storage/history/level-history-store.js'
+import { openLevel, type StringLevel } from '../../storage/level.js'
+import { makeTempDir } from '../helpers/temp-dir.js'
+
+/** Each open() gets a fresh LevelDB handle on the same directory, as after a process restart. */
+async function levelHarness<T extends { close(): Promise<void> }>(make: (db: StringLevel) => Promise<T> | T) {
+  const dir = await makeTempDir()
+  let db: StringLevel | undefined
+  return {
+    async open(): Promise<T> {
+      await db?.close()
+      db = await openLevel(dir.path)
+      const store = await make(db)
+      const handle = db
+      const closeStore = store.close.bind(store)
+      return Object.assign(store, {
+        close: async () => {
+          await closeStore()
+          await handle.close()
+        }
+      })
+    },
+    async destroy() {
+      await db?.close()
+      await dir.remove()
+    }
+  }
+}
+
+describeChatLogContract('LevelChatLog', () => levelHarness((db) => LevelChatLog.open(db)))
+describeHistoryContract('LevelHistoryStore', () => levelHarness((db) => new LevelHistoryStore(db)))
+describeAccountsContract('LevelAccountsStore', () => levelHarness((db) => new LevelAccountsStore(db)))

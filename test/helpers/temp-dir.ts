@@ -1,0 +1,8 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+export async function makeTempDir(prefix = 'mqchat-'): Promise<{ path: string; remove(): Promise<void> }> {
+  const path = await mkdtemp(join(tmpdir(), prefix))
+  return { path, remove: () => rm(path, { recursive: true, force: true }) }
+}
