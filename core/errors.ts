@@ -42,3 +42,11 @@ export class ConfigError extends Error {
     this.name = 'ConfigError'
   }
 }
+
+/** A listener could not bind its port. */
+export class AddressInUse extends Error {
+  constructor(what: string, host: string, port: number, code: string) {
+    super(`${what} port ${host}:${port} is ${code === 'EACCES' ? 'not permitted' : 'already in use'}`)
+    this.name = 'AddressInUse'
+  }
+}

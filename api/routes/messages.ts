@@ -1,0 +1,42 @@
+import { randomUUID } from 'node:crypto'
+import { Router } from 'express'
+import { z } from 'zod'
+import type { ApiDeps } from '../deps.js'
+import { readHistory } from '../history-reader.js'
+import { currentUser } from '../middleware/authenticate.js'
+import { validate } from '../validate.js'
+import { roomForMember } from './rooms.js'
+
+const seq = z.coerce.number().int().nonnegative()
+const historyQuerySchema = z.object({
+  before: seq.optional(),
+  after: seq.optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50)
+})
+
+/**
+ * /v1/rooms/{id}/messages. Without `after`: newest first, `next` is the `before` of the
+ * next older page. With `after`: oldest first (catch-up), `next` is the `after` of the next page.
+ */
+export function messageRoutes({ accounts, history, chatLog, chat }: ApiDeps): Router {
+  const router = Router({ mergeParams: true })
+
+  router.get('/', async (req, res) => {
+    const roomId = (req.params as { roomId: string }).roomId
+    await roomForMember(accounts, roomId, currentUser(res.locals))
+    const query = validate(historyQuerySchema, req.query)
+    const messages = await readHistory(history, chatLog, roomId, query)
+    const last = messages.at(-1)
+    const next = messages.length === query.limit && last && (query.after !== undefined || last.seq > 1) ? last.seq : undefined
+    res.json(next === undefined ? { messages } : { messages, next })
+  })
+
+  router.post('/', async (req, res) => {
+    const roomId = (req.params as { roomId: string }).roomId
+    const json = req.body && typeof req.body === 'object' && !('id' in req.body) ? { ...req.body, id: randomUUID() } : req.body
+    const result = await chat.send(currentUser(res.locals), roomId, { json, bytes: Buffer.byteLength(JSON.stringify(json ?? null)) })
+    res.status(result.duplicate ? 200 : 201).json(result.envelope)
+  })
+
+  return router
+}

@@ -1,0 +1,106 @@
+import { createHash, randomBytes } from 'node:crypto'
+import { Router } from 'express'
+import { z } from 'zod'
+import { MqchatError } from '../../core/errors.js'
+import { ID_PATTERN } from '../../core/ids.js'
+import type { AccountsStore, Room } from '../../storage/accounts/accounts-store.js'
+import type { ApiDeps } from '../deps.js'
+import { currentUser } from '../middleware/authenticate.js'
+import { validate } from '../validate.js'
+
+const userId = z.string().regex(ID_PATTERN, 'must match [A-Za-z0-9_-]{1,64}')
+const createRoomSchema = z.object({
+  name: z.string().trim().min(1).max(100).optional(),
+  members: z.array(userId).max(1000).default([]),
+  kind: z.enum(['group', 'direct']).default('group')
+})
+const addMemberSchema = z.object({ userId })
+
+/** A direct room's id is derived from its two members, so both ends find the same room. */
+export function directRoomId(a: string, b: string): string {
+  const [first, second] = [a, b].sort()
+  return `dm_${createHash('sha256').update(`${first}\n${second}`).digest('base64url').slice(0, 32)}`
+}
+
+/** The room, if the user may see it; `unknown_room` or `not_member` otherwise. */
+export async function roomForMember(accounts: AccountsStore, roomId: string, user: string): Promise<Room> {
+  const room = ID_PATTERN.test(roomId) ? await accounts.getRoom(roomId) : null
+  if (!room) throw new MqchatError('unknown_room', `room ${roomId} does not exist`)
+  if (!room.members.includes(user)) throw new MqchatError('not_member', `you are not a member of room ${roomId}`)
+  return room
+}
+
+/** /v1/rooms: list, create (group or direct), read, add and remove members. */
+export function roomRoutes({ accounts, chat }: ApiDeps): Router {
+  const router = Router()
+
+  async function assertUsersExist(ids: string[]): Promise<void> {
+    const users = await Promise.all(ids.map((id) => accounts.getUser(id)))
+    const missing = ids.filter((_, i) => !users[i])
+    if (missing.length > 0) throw new MqchatError('invalid_request', `unknown users: ${missing.join(', ')}`)
+  }
+
+  router.get('/', async (_req, res) => {
+    const ids = await accounts.roomsOf(currentUser(res.locals))
+    const rooms = await Promise.all(ids.map((id) => accounts.getRoom(id)))
+    res.json({ rooms: rooms.filter((room) => room !== null) })
+  })
+
+  router.post('/', async (req, res) => {
+    const me = currentUser(res.locals)
+    const input = validate(createRoomSchema, req.body)
+    const members = [...new Set([me, ...input.members])]
+    await assertUsersExist(members)
+    if (input.kind === 'direct') {
+      const other = members.find((m) => m !== me)
+      if (members.length !== 2 || !other) throw new MqchatError('invalid_request', 'a direct room has exactly one other member')
+      const id = directRoomId(me, other)
+      const existing = await accounts.getRoom(id)
+      if (existing) return void res.status(200).json(existing)
+      const room: Room = { id, name: input.name ?? `${members.sort().join(' & ')}`, kind: 'direct', createdBy: me, createdAt: Date.now(), members }
+      await accounts.createRoom(room).catch(async (error: unknown) => {
+        if (!(error instanceof MqchatError && error.code === 'conflict')) throw error
+      })
+      for (const member of members) chat.membershipChanged(id, member, true, me)
+      return void res.status(201).json(room)
+    }
+    if (!input.name) throw new MqchatError('invalid_request', 'name: required for a group room')
+    const room: Room = {
+      id: `r_${randomBytes(12).toString('base64url')}`,
+      name: input.name,
+      kind: 'group',
+      createdBy: me,
+      createdAt: Date.now(),
+      members
+    }
+    await accounts.createRoom(room)
+    for (const member of members) chat.membershipChanged(room.id, member, true, me)
+    res.status(201).json(room)
+  })
+
+  router.get('/:roomId', async (req, res) => {
+    res.json(await roomForMember(accounts, req.params.roomId, currentUser(res.locals)))
+  })
+
+  router.post('/:roomId/members', async (req, res) => {
+    const me = currentUser(res.locals)
+    const room = await roomForMember(accounts, req.params.roomId, me)
+    const { userId: added } = validate(addMemberSchema, req.body)
+    if (room.kind === 'direct') throw new MqchatError('conflict', 'a direct room keeps its two members')
+    await assertUsersExist([added])
+    if (await accounts.addMember(room.id, added)) chat.membershipChanged(room.id, added, true, me)
+    res.status(200).json(await accounts.getRoom(room.id))
+  })
+
+  router.delete('/:roomId/members/:userId', async (req, res) => {
+    const me = currentUser(res.locals)
+    const room = await roomForMember(accounts, req.params.roomId, me)
+    const removed = req.params.userId
+    if (room.kind === 'direct') throw new MqchatError('conflict', 'a direct room keeps its two members')
+    if (removed !== me && room.createdBy !== me) throw new MqchatError('forbidden', 'only the room creator may remove other members')
+    if (await accounts.removeMember(room.id, removed)) chat.membershipChanged(room.id, removed, false, me)
+    res.status(204).end()
+  })
+
+  return router
+}

@@ -1,0 +1,16 @@
+import { createServer, type Server } from 'node:http'
+import type { Aedes } from 'aedes'
+import type { Express } from 'express'
+import { attachWebSocket } from '../broker/listeners/websocket.js'
+import { listen } from '../broker/listeners/listen.js'
+
+/** One HTTP port: the REST API and, at /mqtt, MQTT over WebSocket. */
+export async function listenHttp(app: Express, aedes: Aedes, host: string, port: number): Promise<{ server: Server; port: number }> {
+  const server = createServer(app)
+  attachWebSocket(aedes, server, '/mqtt')
+  return { server, port: await listen(server, port, host, 'HTTP') }
+}
+
+export function closeServer(server: { close(cb: (err?: Error) => void): unknown }): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()))
+}

@@ -1,0 +1,54 @@
+import type { Logger } from '../core/logger.js'
+import type { ChatLog, LogEntry } from '../storage/chat-log/chat-log.js'
+import type { HistoryStore } from '../storage/history/history-store.js'
+
+export interface PersisterOptions {
+  /** Consumer name within the group (one per worker). */
+  consumer: string
+  /** Most entries written to history in one batch. */
+  batchSize: number
+  /** How long one fetch waits for new entries. */
+  blockMs: number
+  /** Pause after a failed batch before retrying it. */
+  retryMs: number
+}
+
+export interface Persister {
+  /** Stops fetching, writes what is already fetched and acknowledges it. */
+  stop(): Promise<void>
+}
+
+/**
+ * Chat log -> history, at least once: a batch is acknowledged only after the history
+ * store has it, and the store's unique keys make a replay after a crash harmless.
+ */
+export function startPersister(deps: { chatLog: ChatLog; history: HistoryStore; logger: Logger }, options: PersisterOptions): Persister {
+  const logger = deps.logger.child({ component: 'persister', consumer: options.consumer })
+  const controller = new AbortController()
+  const { signal } = controller
+
+  async function run(): Promise<void> {
+    let batch: LogEntry[] = []
+    while (!(signal.aborted && batch.length === 0)) {
+      try {
+        if (batch.length === 0) batch = await deps.chatLog.fetch(options.consumer, options.batchSize, options.blockMs, signal)
+        if (batch.length === 0) continue
+        await deps.history.insertMany(batch.map((entry) => entry.envelope))
+        await deps.chatLog.ack(batch.map((entry) => entry.position))
+        batch = []
+      } catch (error) {
+        logger.error({ err: error, entries: batch.length }, 'persist batch failed; retrying')
+        if (signal.aborted) return
+        await new Promise((resolve) => setTimeout(resolve, options.retryMs))
+      }
+    }
+  }
+
+  const loop = run()
+  return {
+    async stop() {
+      controller.abort()
+      await loop
+    }
+  }
+}

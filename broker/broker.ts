@@ -1,0 +1,135 @@
+import { Aedes, type AuthenticateError, type Client } from 'aedes'
+import type { Registry } from 'prom-client'
+import type { Logger } from '../core/logger.js'
+import { topics } from '../core/topics.js'
+import type { TokenService } from '../core/tokens.js'
+import type { AccountsStore } from '../storage/accounts/accounts-store.js'
+import type { AppendResult, ChatLog } from '../storage/chat-log/chat-log.js'
+import { type ChatPipeline, type ChatPipelineOptions, createChatPipeline } from './chat-pipeline.js'
+import type { BrokerContext, BrokerOptions, Identity } from './context.js'
+import { UserDirectory } from './directory.js'
+import { authenticate, ConnectRefused, preConnect } from './hooks/authenticate.js'
+import { mayReceive } from './hooks/authorize-forward.js'
+import { authorizePublish } from './hooks/authorize-publish.js'
+import { canSubscribe } from './hooks/authorize-subscribe.js'
+import { createBrokerMetrics } from './metrics.js'
+import { createPresenceTracker, type RetainedSource } from './presence.js'
+import type { RateLimiter } from './rate-limiters/rate-limiter.js'
+
+export interface BrokerDeps {
+  chatLog: ChatLog
+  accounts: AccountsStore
+  tokens: TokenService
+  rateLimiter: RateLimiter
+  /** An async Aedes persistence (aedes-persistence 11 interface). */
+  persistence: RetainedSource & { setup(broker: unknown): Promise<void> }
+  /** An mqemitter; Aedes's in-process one when absent. */
+  mq?: unknown
+  logger: Logger
+  registry: Registry
+}
+
+export type MqchatBrokerOptions = BrokerOptions & ChatPipelineOptions
+
+export interface MqchatBroker {
+  aedes: Aedes
+  pipeline: ChatPipeline
+  directory: UserDirectory
+  /** Fans out a message sequenced outside MQTT (the REST API). */
+  publishChat(result: AppendResult): Promise<void>
+  /** Applies a membership change to live connections and announces it. */
+  membershipChanged(roomId: string, userId: string, isMember: boolean, by: string): void
+  notify(userId: string, notice: Record<string, unknown>): void
+  close(): Promise<void>
+}
+
+/** An Aedes node with mqchat's authentication, ACL, chat pipeline and presence. */
+export async function createBroker(deps: BrokerDeps, options: MqchatBrokerOptions): Promise<MqchatBroker> {
+  const logger = deps.logger.child({ component: 'broker' })
+  const directory = new UserDirectory()
+  const identities = new WeakMap<Client, Identity>()
+  const pipeline = createChatPipeline({ ...deps, directory }, options)
+  const metrics = createBrokerMetrics(deps.registry)
+
+  const aedes = new Aedes({
+    persistence: deps.persistence,
+    mq: deps.mq,
+    preConnect(client, packet, callback) {
+      preConnect(client, packet)
+      callback(null, true)
+    },
+    authenticate(client, _username, password, callback) {
+      authenticate(ctx, client, password).then(
+        () => callback(null, true),
+        (error: unknown) => {
+          if (error instanceof ConnectRefused) {
+            logger.debug({ clientId: client.id, reason: error.message }, 'connection refused')
+            return callback(Object.assign(error, { returnCode: error.returnCode }) as AuthenticateError, false)
+          }
+          logger.error({ err: error }, 'authentication failed')
+          callback(Object.assign(new Error('server unavailable'), { returnCode: 3 }) as AuthenticateError, false)
+        }
+      )
+    },
+    authorizePublish(client, packet, callback) {
+      authorizePublish(ctx, client, packet).then(() => callback(null), callback)
+    },
+    authorizeSubscribe(client, subscription, callback) {
+      callback(null, canSubscribe(ctx, identities.get(client), subscription.topic) ? subscription : null)
+    },
+    authorizeForward(client, packet) {
+      if (!mayReceive(ctx, identities.get(client), packet.topic)) return null
+      metrics.messagesOut.inc()
+      return packet
+    }
+  })
+
+  const publish = (topic: string, payload: string, qos: 0 | 1, retain = false) =>
+    new Promise<void>((resolve, reject) =>
+      aedes.publish({ cmd: 'publish', topic, payload: Buffer.from(payload), qos, retain, dup: false }, (error) =>
+        error ? reject(error) : resolve()
+      )
+    )
+  const notify = (userId: string, notice: Record<string, unknown>) => {
+    publish(topics.inbox(userId), JSON.stringify(notice), 1).catch((err) => logger.warn({ err, userId }, 'inbox notice failed'))
+  }
+
+  const ctx: BrokerContext = {
+    aedes,
+    identities,
+    directory,
+    pipeline,
+    tokens: deps.tokens,
+    accounts: deps.accounts,
+    metrics,
+    logger,
+    options,
+    notify,
+    presence: createPresenceTracker(aedes, deps.persistence)
+  }
+
+  aedes.on('clientError', (client, error) => logger.debug({ clientId: client.id, err: error.message }, 'client error'))
+  aedes.on('connectionError', (client, error) => logger.debug({ clientId: client.id, err: error.message }, 'connection error'))
+  aedes.on('error' as 'clientError', (error: unknown) => logger.error({ err: error }, 'broker error'))
+
+  await aedes.listen()
+  const stale = await ctx.presence.resetStale()
+  if (stale > 0) logger.info({ users: stale }, 'reset stale online presence')
+
+  return {
+    aedes,
+    pipeline,
+    directory,
+    publishChat: (result) => publish(topics.roomMessages(result.envelope.room), result.payload, 1),
+    membershipChanged(roomId, userId, isMember, by) {
+      directory.membershipChanged(roomId, userId, isMember)
+      const type = isMember ? 'member_added' : 'member_removed'
+      publish(topics.roomEvents(roomId), JSON.stringify({ type, room: roomId, userId, by, ts: Date.now() }), 1).catch((err) =>
+        logger.warn({ err, roomId }, 'room event failed')
+      )
+      notify(userId, { type: isMember ? 'invited' : 'removed', room: roomId, by })
+    },
+    notify,
+    close: () => new Promise<void>((resolve) => aedes.close(() => resolve()))
+  }
+}

@@ -1,0 +1,82 @@
+import { MqchatError } from '../core/errors.js'
+import { chatInputSchema } from '../core/message.js'
+import type { AccountsStore } from '../storage/accounts/accounts-store.js'
+import type { AppendResult, ChatLog } from '../storage/chat-log/chat-log.js'
+import type { UserDirectory } from './directory.js'
+import type { RateLimiter } from './rate-limiters/rate-limiter.js'
+
+export interface ChatPipelineDeps {
+  chatLog: ChatLog
+  accounts: AccountsStore
+  directory: UserDirectory
+  rateLimiter: RateLimiter
+}
+
+export interface ChatPipelineOptions {
+  maxMessageBytes: number
+}
+
+/** What a sender hands in: raw MQTT payload bytes, or a JSON body already parsed by the REST API. */
+export type RawMessage = Buffer | { json: unknown; bytes: number }
+
+export interface ChatPipeline {
+  /**
+   * Validates, authorizes, rate-limits and sequences one chat message; resolves once it is
+   * durably in the chat log. Throws a MqchatError whose code is the rejection reason.
+   */
+  send(userId: string, roomId: string, raw: RawMessage): Promise<AppendResult>
+  /** The client id of a payload, when one can be read, for rejection notices. */
+  peekId(raw: RawMessage): string | null
+}
+
+/** The one path every chat message takes, from MQTT or REST. */
+export function createChatPipeline(deps: ChatPipelineDeps, options: ChatPipelineOptions): ChatPipeline {
+  const { chatLog, accounts, directory, rateLimiter } = deps
+
+  async function assertMember(userId: string, roomId: string): Promise<void> {
+    if (directory.isMember(userId, roomId)) return
+    const room = await accounts.getRoom(roomId)
+    if (!room) throw new MqchatError('unknown_room', `room ${roomId} does not exist`)
+    if (!room.members.includes(userId)) throw new MqchatError('not_member', `you are not a member of room ${roomId}`)
+  }
+
+  function parse(raw: RawMessage): unknown {
+    const bytes = Buffer.isBuffer(raw) ? raw.length : raw.bytes
+    if (bytes > options.maxMessageBytes) {
+      throw new MqchatError('too_large', `message is ${bytes} bytes; the limit is ${options.maxMessageBytes}`)
+    }
+    if (!Buffer.isBuffer(raw)) return raw.json
+    try {
+      return JSON.parse(raw.toString('utf8'))
+    } catch {
+      throw new MqchatError('invalid_json', 'payload is not valid JSON')
+    }
+  }
+
+  return {
+    async send(userId, roomId, raw) {
+      const parsed = chatInputSchema.safeParse(parse(raw))
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0]
+        throw new MqchatError('invalid_message', `${issue?.path.join('.') || 'message'}: ${issue?.message}`, parsed.error.issues)
+      }
+      await assertMember(userId, roomId)
+      if (!(await rateLimiter.consume(userId))) throw new MqchatError('rate_limited', 'too many messages; slow down')
+      try {
+        return await chatLog.append({ ...parsed.data, room: roomId, from: userId })
+      } catch (error) {
+        throw new MqchatError('unavailable', 'the chat log is unavailable; retry', error)
+      }
+    },
+
+    peekId(raw) {
+      if (Buffer.isBuffer(raw) && raw.length > options.maxMessageBytes) return null
+      try {
+        const value = Buffer.isBuffer(raw) ? JSON.parse(raw.toString('utf8')) : raw.json
+        return typeof value?.id === 'string' ? value.id.slice(0, 64) : null
+      } catch {
+        return null
+      }
+    }
+  }
+}

@@ -1,0 +1,38 @@
+import type { Aedes, Client } from 'aedes'
+import type { Logger } from '../core/logger.js'
+import type { TokenService } from '../core/tokens.js'
+import type { AccountsStore } from '../storage/accounts/accounts-store.js'
+import type { ChatPipeline } from './chat-pipeline.js'
+import type { UserDirectory } from './directory.js'
+import type { BrokerMetrics } from './metrics.js'
+import type { PresenceTracker } from './presence.js'
+
+/** Who is behind an MQTT connection; `userId` is null for anonymous generic-topic clients. */
+export interface Identity {
+  userId: string | null
+}
+
+export interface BrokerOptions {
+  genericTopics: boolean
+  allowAnonymous: boolean
+  maxConnectionsPerUser: number
+}
+
+/** What the hooks share: injected once by createBroker. */
+export interface BrokerContext {
+  aedes: Aedes
+  identities: WeakMap<Client, Identity>
+  directory: UserDirectory
+  pipeline: ChatPipeline
+  tokens: TokenService
+  accounts: AccountsStore
+  metrics: BrokerMetrics
+  logger: Logger
+  options: BrokerOptions
+  /** Publishes a QoS 1 notice to `users/{userId}/inbox`. */
+  notify(userId: string, notice: Record<string, unknown>): void
+  presence: PresenceTracker
+}
+
+/** Where a publish goes that is acknowledged but must reach no one (rejected or duplicate sends). */
+export const DISCARD_TOPIC = '$mqchat/discarded'

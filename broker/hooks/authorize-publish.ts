@@ -1,0 +1,92 @@
+import type { Client, PublishPacket } from 'aedes'
+import { MqchatError } from '../../core/errors.js'
+import { receiptInputSchema, typingInputSchema } from '../../core/message.js'
+import { parseTopic } from '../../core/topics.js'
+import { type BrokerContext, DISCARD_TOPIC } from '../context.js'
+
+/** Thrown to close the connection: a protocol violation, not a bad chat send. */
+export class PublishForbidden extends Error {}
+
+const EMPTY = Buffer.alloc(0)
+
+/** The publish is acknowledged (QoS 1/2) but reaches no subscriber and no queue. */
+function discard(packet: PublishPacket): void {
+  packet.topic = DISCARD_TOPIC
+  packet.payload = EMPTY
+  packet.retain = false
+}
+
+/**
+ * PUBLISH ACL and the chat pipeline (SPEC §3–§4). Aedes writes the PUBACK only after
+ * this resolves, so a chat message is durably in the chat log before its sender hears back.
+ * Bad chat sends are discarded and answered on the sender's inbox; the connection stays up.
+ */
+export async function authorizePublish(ctx: BrokerContext, client: Client | null, packet: PublishPacket): Promise<void> {
+  if (!client) return
+  const topic = parseTopic(packet.topic)
+  if (topic.kind === 'system') throw new PublishForbidden(`clients may not publish to ${packet.topic}`)
+  const userId = ctx.identities.get(client)?.userId ?? null
+  if (topic.kind === 'generic') {
+    if (!ctx.options.genericTopics) discard(packet)
+    return
+  }
+  if (userId === null || topic.kind === 'inbox' || topic.kind === 'presence') return discard(packet)
+  if (topic.kind === 'reserved-invalid') {
+    discard(packet)
+    if (packet.topic.startsWith('rooms/')) reject(ctx, userId, null, packet.topic, 'invalid_topic', 'not a chat topic')
+    return
+  }
+  const { roomId, channel } = topic
+  switch (channel) {
+    case 'messages':
+      return sendChat(ctx, userId, roomId, packet)
+    case 'typing':
+    case 'receipts':
+      return relaySignal(ctx, userId, roomId, channel, packet)
+    case 'events':
+      discard(packet)
+      return reject(ctx, userId, null, roomId, 'forbidden', 'only the server publishes room events')
+  }
+}
+
+async function sendChat(ctx: BrokerContext, userId: string, roomId: string, packet: PublishPacket): Promise<void> {
+  const raw = packet.payload as Buffer
+  try {
+    const result = await ctx.pipeline.send(userId, roomId, raw)
+    if (result.duplicate) {
+      discard(packet)
+      ctx.notify(userId, { type: 'duplicate', id: result.envelope.id, room: roomId, seq: result.envelope.seq })
+      return
+    }
+    ctx.metrics.messagesIn.inc()
+    packet.payload = Buffer.from(result.payload)
+    packet.retain = false
+  } catch (error) {
+    discard(packet)
+    if (!(error instanceof MqchatError)) throw error
+    reject(ctx, userId, ctx.pipeline.peekId(raw), roomId, error.code, error.message)
+  }
+}
+
+/** Typing and receipts: members only, `from`/`ts` stamped by the server, delivered live at QoS 0, never queued or stored. */
+function relaySignal(ctx: BrokerContext, userId: string, roomId: string, channel: 'typing' | 'receipts', packet: PublishPacket): void {
+  const payload = packet.payload as Buffer
+  const topic = packet.topic
+  discard(packet)
+  if (!ctx.directory.isMember(userId, roomId)) return
+  let json: unknown
+  try {
+    json = payload.length === 0 ? {} : JSON.parse(payload.toString('utf8'))
+  } catch {
+    return
+  }
+  const parsed = (channel === 'typing' ? typingInputSchema : receiptInputSchema).safeParse(json)
+  if (!parsed.success) return
+  const signal = JSON.stringify({ ...parsed.data, room: roomId, from: userId, ts: Date.now() })
+  ctx.aedes.publish({ cmd: 'publish', topic, payload: Buffer.from(signal), qos: 0, retain: false, dup: false }, () => {})
+}
+
+function reject(ctx: BrokerContext, userId: string, id: string | null, room: string, reason: string, message: string): void {
+  ctx.metrics.rejects.inc({ reason })
+  ctx.notify(userId, { type: 'rejected', id, room, reason, message })
+}

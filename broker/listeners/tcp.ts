@@ -1,0 +1,9 @@
+import { createServer, type Server } from 'node:net'
+import type { Aedes } from 'aedes'
+import { listen } from './listen.js'
+
+/** MQTT over plain TCP. */
+export async function listenTcp(aedes: Aedes, host: string, port: number): Promise<{ server: Server; port: number }> {
+  const server = createServer((socket) => aedes.handle(socket))
+  return { server, port: await listen(server, port, host, 'MQTT') }
+}

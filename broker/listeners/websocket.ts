@@ -1,0 +1,23 @@
+import type { Server } from 'node:http'
+import type { Aedes } from 'aedes'
+import { createWebSocketStream, WebSocketServer } from 'ws'
+
+/** MQTT over WebSocket on `path` of an existing HTTP server (browsers). */
+export function attachWebSocket(aedes: Aedes, server: Server, path = '/mqtt'): WebSocketServer {
+  const wss = new WebSocketServer({
+    noServer: true,
+    handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : (protocols.values().next().value ?? false))
+  })
+  server.on('upgrade', (req, socket, head) => {
+    if (new URL(req.url ?? '/', 'http://localhost').pathname !== path) {
+      socket.end('HTTP/1.1 404 Not Found\r\n\r\n')
+      return
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const stream = createWebSocketStream(ws)
+      stream.on('error', () => stream.destroy())
+      aedes.handle(stream, req)
+    })
+  })
+  return wss
+}

@@ -1,0 +1,51 @@
+import type { Aedes } from 'aedes'
+import { type Presence, presenceSchema } from '../core/message.js'
+import { topics } from '../core/topics.js'
+
+export interface PresenceTracker {
+  connected(userId: string): void
+  disconnected(userId: string): void
+  /** After a crash, retained "online" states are stale: nobody is connected to a node that just started. */
+  resetStale(): Promise<number>
+}
+
+/** The part of an Aedes persistence that lists retained messages. */
+export interface RetainedSource {
+  createRetainedStreamCombi(patterns: string[]): AsyncIterable<{ topic: string; payload: unknown }>
+}
+
+/**
+ * Retained `presence/{userId}`: online while any of the user's devices is connected
+ * (the directory counts them), offline when the last one leaves, cleanly or not.
+ */
+export function createPresenceTracker(aedes: Aedes, retained: RetainedSource): PresenceTracker {
+  const publish = (userId: string, status: Presence['status']) =>
+    new Promise<void>((resolve) => {
+      const payload = Buffer.from(JSON.stringify({ status, ts: Date.now() } satisfies Presence))
+      aedes.publish({ cmd: 'publish', topic: topics.presence(userId), payload, qos: 1, retain: true, dup: false }, () => resolve())
+    })
+
+  return {
+    connected: (userId) => void publish(userId, 'online'),
+    disconnected: (userId) => void publish(userId, 'offline'),
+    async resetStale() {
+      let reset = 0
+      for await (const packet of retained.createRetainedStreamCombi(['presence/+'])) {
+        const state = presenceSchema.safeParse(safeJson(packet.payload))
+        if (state.success && state.data.status === 'online') {
+          await publish(packet.topic.slice('presence/'.length), 'offline')
+          reset += 1
+        }
+      }
+      return reset
+    }
+  }
+}
+
+function safeJson(payload: unknown): unknown {
+  try {
+    return JSON.parse(String(payload))
+  } catch {
+    return null
+  }
+}
