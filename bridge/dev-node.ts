@@ -77,7 +77,12 @@ export async function startDevNode(config: Config, logger: Logger): Promise<DevN
     const mqtt = await listenTcp(broker.aedes, config.MQCHAT_HOST, config.MQCHAT_MQTT_PORT)
     // stop accepting; the broker's close ends the open connections
     cleanup.push(async () => void mqtt.server.close())
-    const http = await listenHttp(app, broker.aedes, config.MQCHAT_HOST, config.MQCHAT_HTTP_PORT)
+    const http = await listenHttp(app, broker.aedes, {
+      host: config.MQCHAT_HOST,
+      port: config.MQCHAT_HTTP_PORT,
+      // room for one largest chat message plus MQTT framing and a batch of small packets
+      maxFrameBytes: 2 * config.MQCHAT_MAX_MESSAGE_BYTES + 65_536
+    })
     cleanup.push(async () => {
       http.server.closeAllConnections()
       await closeServer(http.server)

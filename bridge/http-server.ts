@@ -4,10 +4,15 @@ import type { Express } from 'express'
 import { attachWebSocket } from '../broker/listeners/websocket.js'
 import { listen } from '../broker/listeners/listen.js'
 
-/** One HTTP port: the REST API and, at /mqtt, MQTT over WebSocket. */
-export async function listenHttp(app: Express, aedes: Aedes, host: string, port: number): Promise<{ server: Server; port: number }> {
+/** One HTTP port: the REST API and, at /mqtt, MQTT over WebSocket (frames up to `maxFrameBytes`). */
+export async function listenHttp(
+  app: Express,
+  aedes: Aedes,
+  options: { host: string; port: number; maxFrameBytes: number }
+): Promise<{ server: Server; port: number }> {
+  const { host, port } = options
   const server = createServer(app)
-  attachWebSocket(aedes, server, '/mqtt')
+  attachWebSocket(aedes, server, '/mqtt', options.maxFrameBytes)
   return { server, port: await listen(server, port, host, 'HTTP') }
 }
 

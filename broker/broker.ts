@@ -50,6 +50,8 @@ export async function createBroker(deps: BrokerDeps, options: MqchatBrokerOption
   const identities = new WeakMap<Client, Identity>()
   const pipeline = createChatPipeline({ ...deps, directory }, options)
   const metrics = createBrokerMetrics(deps.registry)
+  // Aedes hooks take callbacks; a throw inside one must not become an unhandled rejection.
+  const hookFailed = (error: unknown) => logger.error({ err: error }, 'aedes hook callback threw')
 
   const aedes = new Aedes({
     persistence: deps.persistence,
@@ -59,20 +61,24 @@ export async function createBroker(deps: BrokerDeps, options: MqchatBrokerOption
       callback(null, true)
     },
     authenticate(client, _username, password, callback) {
-      authenticate(ctx, client, password).then(
-        () => callback(null, true),
-        (error: unknown) => {
-          if (error instanceof ConnectRefused) {
-            logger.debug({ clientId: client.id, reason: error.message }, 'connection refused')
-            return callback(Object.assign(error, { returnCode: error.returnCode }) as AuthenticateError, false)
+      authenticate(ctx, client, password)
+        .then(
+          () => callback(null, true),
+          (error: unknown) => {
+            if (error instanceof ConnectRefused) {
+              logger.debug({ clientId: client.id, reason: error.message }, 'connection refused')
+              return callback(error as AuthenticateError, false)
+            }
+            logger.error({ err: error }, 'authentication failed')
+            callback(Object.assign(new Error('server unavailable'), { returnCode: 3 }) as AuthenticateError, false)
           }
-          logger.error({ err: error }, 'authentication failed')
-          callback(Object.assign(new Error('server unavailable'), { returnCode: 3 }) as AuthenticateError, false)
-        }
-      )
+        )
+        .catch(hookFailed)
     },
     authorizePublish(client, packet, callback) {
-      authorizePublish(ctx, client, packet).then(() => callback(null), callback)
+      authorizePublish(ctx, client, packet)
+        .then(() => callback(null), callback)
+        .catch(hookFailed)
     },
     authorizeSubscribe(client, subscription, callback) {
       callback(null, canSubscribe(ctx, identities.get(client), subscription.topic) ? subscription : null)

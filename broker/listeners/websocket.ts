@@ -2,10 +2,11 @@ import type { Server } from 'node:http'
 import type { Aedes } from 'aedes'
 import { createWebSocketStream, WebSocketServer } from 'ws'
 
-/** MQTT over WebSocket on `path` of an existing HTTP server (browsers). */
-export function attachWebSocket(aedes: Aedes, server: Server, path = '/mqtt'): WebSocketServer {
+/** MQTT over WebSocket on `path` of an existing HTTP server (browsers). `maxPayload` caps one frame. */
+export function attachWebSocket(aedes: Aedes, server: Server, path: string, maxPayload: number): WebSocketServer {
   const wss = new WebSocketServer({
     noServer: true,
+    maxPayload,
     handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : (protocols.values().next().value ?? false))
   })
   server.on('upgrade', (req, socket, head) => {

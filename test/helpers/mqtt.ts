@@ -68,7 +68,7 @@ export async function eventually<T>(probe: () => Promise<T>, predicate: (value: 
 /** SUBACK return codes (128 = refused), read from the packet itself: mqtt.js turns refusals into errors. */
 export function subscribeCodes(client: MqttClient, topics: string[], qos: 0 | 1 = 1): Promise<number[]> {
   return new Promise((resolve) => {
-    const onPacket = (packet: { cmd: string; granted?: number[] }) => {
+    const onPacket = (packet: { cmd: string; granted?: unknown[] }) => {
       if (packet.cmd !== 'suback') return
       client.off('packetreceive', onPacket)
       resolve((packet.granted ?? []).map(Number))
