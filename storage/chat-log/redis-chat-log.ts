@@ -1,0 +1,167 @@
+import type { Redis } from 'ioredis'
+import type { Envelope } from '../../core/message.js'
+import type { AppendResult, ChatLog, LogEntry, NewMessage } from './chat-log.js'
+
+export interface RedisChatLogOptions {
+  /** Prefix of every key; one per deployment (tests use one per suite). */
+  prefix: string
+  /** Consumer group the persisters share. */
+  group: string
+  /** Approximate number of messages kept per room stream for catch-up reads. */
+  roomStreamLength: number
+  /** Longest single blocking read; a `fetch` abort is noticed within this time. */
+  blockSliceMs: number
+}
+
+export const REDIS_CHAT_LOG_DEFAULTS: RedisChatLogOptions = {
+  prefix: 'mqchat:',
+  group: 'persisters',
+  roomStreamLength: 10_000,
+  blockSliceMs: 1000
+}
+
+/**
+ * Dedupe, sequence and append in one atomic round trip.
+ * KEYS: 1 seq counter, 2 id->seq hash, 3 room stream, 4 global log stream
+ * ARGV: 1 message id, 2 payload head (up to `"seq":`), 3 payload tail, 4 room, 5 room stream length
+ * Returns {seq, payload, duplicate(0|1)}; payload is false when a duplicate's entry was trimmed.
+ */
+const APPEND_SCRIPT = `
+local seen = redis.call('HGET', KEYS[2], ARGV[1])
+if seen then
+  local entry = redis.call('XRANGE', KEYS[3], seen .. '-0', seen .. '-0')
+  local payload = false
+  if entry[1] then payload = entry[1][2][2] end
+  return {tonumber(seen), payload, 1}
+end
+local seq = redis.call('INCR', KEYS[1])
+local payload = ARGV[2] .. seq .. ARGV[3]
+redis.call('HSET', KEYS[2], ARGV[1], seq)
+redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[5], seq .. '-0', 'p', payload)
+redis.call('XADD', KEYS[4], '*', 'p', payload)
+return {seq, payload, 0}
+`
+
+/**
+ * Cluster chat log on Redis. Per room: a counter, an id->seq hash (idempotency) and a
+ * stream whose entry ids are `{seq}-0` (catch-up reads by seq). One global stream feeds
+ * the persisters' consumer group; acknowledged entries are deleted from it.
+ */
+export class RedisChatLog implements ChatLog {
+  private readonly options: RedisChatLogOptions
+  private readonly blocking: Redis
+  private readonly pendingDrained = new Set<string>()
+  private groupReady: Promise<void> | null = null
+
+  constructor(
+    private readonly redis: Redis,
+    options: Partial<RedisChatLogOptions> = {}
+  ) {
+    this.options = { ...REDIS_CHAT_LOG_DEFAULTS, ...options }
+    this.blocking = redis.duplicate()
+    redis.defineCommand('mqchatAppend', { numberOfKeys: 4, lua: APPEND_SCRIPT })
+  }
+
+  private key(...parts: string[]): string {
+    return this.options.prefix + parts.join(':')
+  }
+
+  async append(message: NewMessage): Promise<AppendResult> {
+    const ts = Date.now()
+    const { head, tail } = splitEnvelope(message, ts)
+    const [seq, payload, duplicate] = (await (this.redis as unknown as AppendCommand).mqchatAppend(
+      this.key('seq', message.room),
+      this.key('ids', message.room),
+      this.key('room', message.room),
+      this.key('log'),
+      message.id,
+      head,
+      tail,
+      message.room,
+      String(this.options.roomStreamLength)
+    )) as [number, string | null, number]
+    const text = payload ?? head + seq + tail
+    return { envelope: JSON.parse(text) as Envelope, payload: text, duplicate: duplicate === 1 }
+  }
+
+  async read(room: string, afterSeq: number, limit: number): Promise<Envelope[]> {
+    const entries = await this.redis.xrange(this.key('room', room), `${afterSeq + 1}-0`, '+', 'COUNT', limit)
+    return entries.map(([, fields]) => JSON.parse(fields[1] as string) as Envelope)
+  }
+
+  async lastSeq(room: string): Promise<number> {
+    return Number((await this.redis.get(this.key('seq', room))) ?? 0)
+  }
+
+  private ensureGroup(): Promise<void> {
+    this.groupReady ??= this.redis
+      .xgroup('CREATE', this.key('log'), this.options.group, '0', 'MKSTREAM')
+      .then(
+        () => undefined,
+        (error: Error) => {
+          if (!error.message.includes('BUSYGROUP')) throw error
+        }
+      )
+    return this.groupReady
+  }
+
+  async fetch(consumer: string, count: number, blockMs: number, signal?: AbortSignal): Promise<LogEntry[]> {
+    await this.ensureGroup()
+    if (!this.pendingDrained.has(consumer)) {
+      const pending = await this.readGroup(consumer, count, '0')
+      if (pending.length > 0) return pending
+      this.pendingDrained.add(consumer)
+    }
+    const deadline = Date.now() + Math.max(blockMs, 0)
+    for (;;) {
+      const slice = Math.min(this.options.blockSliceMs, deadline - Date.now())
+      const entries = await this.readGroup(consumer, count, '>', slice > 0 ? slice : undefined)
+      if (entries.length > 0 || slice <= 0 || signal?.aborted || Date.now() >= deadline) return entries
+    }
+  }
+
+  private async readGroup(consumer: string, count: number, from: '0' | '>', blockMs?: number): Promise<LogEntry[]> {
+    const args: (string | number)[] = ['GROUP', this.options.group, consumer, 'COUNT', count]
+    if (blockMs !== undefined) args.push('BLOCK', Math.ceil(blockMs))
+    args.push('STREAMS', this.key('log'), from)
+    const client = blockMs !== undefined ? this.blocking : this.redis
+    const reply = (await client.call('XREADGROUP', ...args)) as [string, [string, string[] | null][]][] | null
+    const rows = reply?.[0]?.[1] ?? []
+    return rows.flatMap(([position, fields]) => (fields ? [{ position, envelope: JSON.parse(fields[1] as string) as Envelope }] : []))
+  }
+
+  async ack(positions: string[]): Promise<void> {
+    if (positions.length === 0) return
+    await this.redis
+      .multi()
+      .xack(this.key('log'), this.options.group, ...positions)
+      .xdel(this.key('log'), ...positions)
+      .exec()
+  }
+
+  async pendingCount(): Promise<number> {
+    await this.ensureGroup()
+    const summary = (await this.redis.xpending(this.key('log'), this.options.group)) as [number, ...unknown[]]
+    return Number(summary[0])
+  }
+
+  async close(): Promise<void> {
+    this.blocking.disconnect()
+  }
+}
+
+interface AppendCommand {
+  mqchatAppend(...args: string[]): Promise<unknown>
+}
+
+/** The envelope's JSON around its `seq` value, which only the script knows. */
+function splitEnvelope(message: NewMessage, ts: number): { head: string; tail: string } {
+  const { id, room, from, body, type, replyTo, attachments, meta } = message
+  const rest: Record<string, unknown> = { from, ts, type, body }
+  if (replyTo !== undefined) rest.replyTo = replyTo
+  if (attachments !== undefined) rest.attachments = attachments
+  if (meta !== undefined) rest.meta = meta
+  const head = `${JSON.stringify({ id, room }).slice(0, -1)},"seq":`
+  const tail = `,${JSON.stringify(rest).slice(1)}`
+  return { head, tail }
+}

@@ -1,0 +1,37 @@
+import { randomUUID } from 'node:crypto'
+import type { Redis } from 'ioredis'
+import { afterAll, beforeAll } from 'vitest'
+import { describeChatLogContract } from '../../storage/chat-log/chat-log.contract.js'
+import { RedisChatLog } from '../../storage/chat-log/redis-chat-log.js'
+import { startTestRedis, type TestRedis } from '../helpers/redis-server.js'
+
+let redis: TestRedis
+beforeAll(async () => {
+  redis = await startTestRedis()
+})
+afterAll(async () => {
+  await redis.stop()
+})
+
+/** Each harness gets its own key prefix; open() after close() is a new connection, as after a restart. */
+async function redisChatLogHarness() {
+  const prefix = `t${randomUUID()}:`
+  let connection: Redis | undefined
+  return {
+    async open() {
+      connection = redis.client()
+      const log = new RedisChatLog(connection, { prefix, blockSliceMs: 200 })
+      const handle = connection
+      const close = log.close.bind(log)
+      return Object.assign(log, {
+        close: async () => {
+          await close()
+          handle.disconnect()
+        }
+      })
+    },
+    async destroy() {}
+  }
+}
+
+describeChatLogContract('RedisChatLog', redisChatLogHarness)
