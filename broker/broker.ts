@@ -35,7 +35,7 @@ export interface MqchatBroker {
   aedes: Aedes
   pipeline: ChatPipeline
   directory: UserDirectory
-  /** Fans out a message sequenced outside MQTT (the REST API). */
+  /** Counts and fans out a (non-duplicate) message sequenced outside MQTT (the REST API). */
   publishChat(result: AppendResult): Promise<void>
   /** Applies a membership change to live connections and announces it. */
   membershipChanged(roomId: string, userId: string, isMember: boolean, by: string): void
@@ -126,7 +126,10 @@ export async function createBroker(deps: BrokerDeps, options: MqchatBrokerOption
     aedes,
     pipeline,
     directory,
-    publishChat: (result) => publish(topics.roomMessages(result.envelope.room), result.payload, 1),
+    publishChat(result) {
+      metrics.messagesIn.inc()
+      return publish(topics.roomMessages(result.envelope.room), result.payload, 1)
+    },
     membershipChanged(roomId, userId, isMember, by) {
       directory.membershipChanged(roomId, userId, isMember)
       const type = isMember ? 'member_added' : 'member_removed'

@@ -32,8 +32,9 @@ export async function authorizePublish(ctx: BrokerContext, client: Client | null
   }
   if (userId === null || topic.kind === 'inbox' || topic.kind === 'presence') return discard(packet)
   if (topic.kind === 'reserved-invalid') {
+    const original = packet.topic
     discard(packet)
-    if (packet.topic.startsWith('rooms/')) reject(ctx, userId, null, packet.topic, 'invalid_topic', 'not a chat topic')
+    if (original.startsWith('rooms/')) reject(ctx, userId, null, original, 'invalid_topic', 'not a chat topic')
     return
   }
   const { roomId, channel } = topic
@@ -59,13 +60,25 @@ async function sendChat(ctx: BrokerContext, userId: string, roomId: string, pack
       return
     }
     ctx.metrics.messagesIn.inc()
-    packet.payload = Buffer.from(result.payload)
-    packet.retain = false
+    // Aedes writes a QoS 1 PUBACK *before* it publishes the packet (aedes/lib/handlers/publish.js),
+    // so a crash in between loses an acknowledged message from the offline session queues.
+    // Fan out the envelope here instead: the PUBACK then follows the offline enqueue.
+    const { topic, qos } = packet
+    discard(packet)
+    await fanOut(ctx, topic, qos, result.payload)
   } catch (error) {
     discard(packet)
     if (!(error instanceof MqchatError)) throw error
     reject(ctx, userId, ctx.pipeline.peekId(raw), roomId, error.code, error.message)
   }
+}
+
+/** Publishes an enriched chat message: queued for offline sessions and handed to live subscribers when it resolves. */
+function fanOut(ctx: BrokerContext, topic: string, qos: PublishPacket['qos'], payload: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const packet = { cmd: 'publish' as const, topic, payload: Buffer.from(payload), qos, retain: false, dup: false }
+    ctx.aedes.publish(packet, (error) => (error ? reject(error) : resolve()))
+  })
 }
 
 /** Typing and receipts: members only, `from`/`ts` stamped by the server, delivered live at QoS 0, never queued or stored. */

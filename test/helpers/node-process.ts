@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
 import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
 
 /** The repository root, where `bin/mqchat.js` lives. */
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
@@ -42,9 +42,7 @@ const MAX_LOG_LINES = 2000
  * exits first or does not come up within `timeoutMs`.
  */
 export function spawnNode(dataDir: string, env: Record<string, string> = {}, timeoutMs = 20_000): Promise<NodeProcess> {
-  const inherited = Object.fromEntries(
-    Object.entries(process.env).filter(([key]) => !key.startsWith('MQCHAT_') && key !== 'NODE_OPTIONS')
-  )
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('MQCHAT_') && key !== 'NODE_OPTIONS'))
   const child = spawn(process.execPath, ['bin/mqchat.js', 'dev'], {
     cwd: ROOT,
     env: {
@@ -82,7 +80,9 @@ export function spawnNode(dataDir: string, env: Record<string, string> = {}, tim
     }
     const timer = setTimeout(() => fail(new Error(`mqchat dev did not start in ${timeoutMs} ms; stderr: ${stderr}`)), timeoutMs)
     child.once('error', fail)
-    void exited.then(({ code, signal }) => fail(new Error(`mqchat dev exited (code ${code}, signal ${signal}) before listening; stderr: ${stderr}`)))
+    void exited.then(({ code, signal }) =>
+      fail(new Error(`mqchat dev exited (code ${code}, signal ${signal}) before listening; stderr: ${stderr}`))
+    )
 
     // keep reading stdout for the whole life of the process, so that its log writes never block
     const lines = createInterface({ input: child.stdout! })
