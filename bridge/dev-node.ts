@@ -30,7 +30,10 @@ export async function startDevNode(config: Config, logger: Logger): Promise<DevN
   try {
     let ready = false
     const registry = new Registry()
-    const tokens = createTokenService(config.MQCHAT_JWT_SECRET ?? (await embeddedSecret(config.MQCHAT_DATA_DIR)), config.MQCHAT_TOKEN_TTL_SECONDS)
+    const tokens = createTokenService(
+      config.MQCHAT_JWT_SECRET ?? (await embeddedSecret(config.MQCHAT_DATA_DIR)),
+      config.MQCHAT_TOKEN_TTL_SECONDS
+    )
     const persister = startPersister(
       { chatLog: storage.chatLog, history: storage.history, logger },
       { consumer: 'dev', batchSize: 500, blockMs: 1000, retryMs: 500 }

@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:http'
 import type { Aedes } from 'aedes'
 import type { Express } from 'express'
-import { attachWebSocket } from '../broker/listeners/websocket.js'
 import { listen } from '../broker/listeners/listen.js'
+import { attachWebSocket } from '../broker/listeners/websocket.js'
 
 /** One HTTP port: the REST API and, at /mqtt, MQTT over WebSocket (frames up to `maxFrameBytes`). */
 export async function listenHttp(

@@ -1,8 +1,8 @@
 import { Aedes, type AuthenticateError, type Client } from 'aedes'
 import type { Registry } from 'prom-client'
 import type { Logger } from '../core/logger.js'
-import { topics } from '../core/topics.js'
 import type { TokenService } from '../core/tokens.js'
+import { topics } from '../core/topics.js'
 import type { AccountsStore } from '../storage/accounts/accounts-store.js'
 import type { AppendResult, ChatLog } from '../storage/chat-log/chat-log.js'
 import { type ChatPipeline, type ChatPipelineOptions, createChatPipeline } from './chat-pipeline.js'
@@ -48,8 +48,8 @@ export async function createBroker(deps: BrokerDeps, options: MqchatBrokerOption
   const logger = deps.logger.child({ component: 'broker' })
   const directory = new UserDirectory()
   const identities = new WeakMap<Client, Identity>()
-  const pipeline = createChatPipeline({ ...deps, directory }, options)
   const metrics = createBrokerMetrics(deps.registry)
+  const pipeline = createChatPipeline({ ...deps, directory }, { ...options, onRejected: (reason) => metrics.rejects.inc({ reason }) })
   // Aedes hooks take callbacks; a throw inside one must not become an unhandled rejection.
   const hookFailed = (error: unknown) => logger.error({ err: error }, 'aedes hook callback threw')
 

@@ -14,6 +14,8 @@ export interface ChatPipelineDeps {
 
 export interface ChatPipelineOptions {
   maxMessageBytes: number
+  /** Told the reason of every refused send, from MQTT or REST (metrics). */
+  onRejected?(reason: string): void
 }
 
 /** What a sender hands in: raw MQTT payload bytes, or a JSON body already parsed by the REST API. */
@@ -53,20 +55,27 @@ export function createChatPipeline(deps: ChatPipelineDeps, options: ChatPipeline
     }
   }
 
+  async function send(userId: string, roomId: string, raw: RawMessage): Promise<AppendResult> {
+    const parsed = chatInputSchema.safeParse(parse(raw))
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]
+      throw new MqchatError('invalid_message', `${issue?.path.join('.') || 'message'}: ${issue?.message}`, parsed.error.issues)
+    }
+    await assertMember(userId, roomId)
+    if (!(await rateLimiter.consume(userId))) throw new MqchatError('rate_limited', 'too many messages; slow down')
+    try {
+      return await chatLog.append({ ...parsed.data, room: roomId, from: userId })
+    } catch (error) {
+      throw new MqchatError('unavailable', 'the chat log is unavailable; retry', error)
+    }
+  }
+
   return {
-    async send(userId, roomId, raw) {
-      const parsed = chatInputSchema.safeParse(parse(raw))
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0]
-        throw new MqchatError('invalid_message', `${issue?.path.join('.') || 'message'}: ${issue?.message}`, parsed.error.issues)
-      }
-      await assertMember(userId, roomId)
-      if (!(await rateLimiter.consume(userId))) throw new MqchatError('rate_limited', 'too many messages; slow down')
-      try {
-        return await chatLog.append({ ...parsed.data, room: roomId, from: userId })
-      } catch (error) {
-        throw new MqchatError('unavailable', 'the chat log is unavailable; retry', error)
-      }
+    send(userId, roomId, raw) {
+      return send(userId, roomId, raw).catch((error: unknown) => {
+        if (error instanceof MqchatError) options.onRejected?.(error.code)
+        throw error
+      })
     },
 
     peekId(raw) {

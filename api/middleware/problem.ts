@@ -7,6 +7,7 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
   return (error, req, res, _next) => {
     const problem = toProblem(error)
     if (problem.status >= 500) logger.error({ err: error, path: req.path }, 'request failed')
+    if (problem.status === 401) res.set('WWW-Authenticate', 'Bearer')
     res.status(problem.status).type('application/problem+json').json(problem)
   }
 }
@@ -26,5 +27,12 @@ function toProblem(error: unknown) {
 }
 
 function body(code: ErrorCode, status: number, detail: string, details?: unknown) {
-  return { type: `urn:mqchat:problem:${code}`, title: code.replaceAll('_', ' '), status, code, detail, ...(details ? { errors: details } : {}) }
+  return {
+    type: `urn:mqchat:problem:${code}`,
+    title: code.replaceAll('_', ' '),
+    status,
+    code,
+    detail,
+    ...(details ? { errors: details } : {})
+  }
 }

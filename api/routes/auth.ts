@@ -21,7 +21,12 @@ export function authRoutes({ accounts, tokens }: ApiDeps): Router {
 
   router.post('/register', async (req, res) => {
     const { username, password, displayName } = validate(credentialsSchema, req.body)
-    const user: User = { id: username, displayName: displayName ?? username, passwordHash: await hashPassword(password), createdAt: Date.now() }
+    const user: User = {
+      id: username,
+      displayName: displayName ?? username,
+      passwordHash: await hashPassword(password),
+      createdAt: Date.now()
+    }
     await accounts.createUser(user)
     res.status(201).json({ user: publicUser(user), token: await tokens.issue(user.id) })
   })

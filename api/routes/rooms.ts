@@ -57,7 +57,14 @@ export function roomRoutes({ accounts, chat }: ApiDeps): Router {
       const id = directRoomId(me, other)
       const existing = await accounts.getRoom(id)
       if (existing) return void res.status(200).json(existing)
-      const room: Room = { id, name: input.name ?? `${members.sort().join(' & ')}`, kind: 'direct', createdBy: me, createdAt: Date.now(), members }
+      const room: Room = {
+        id,
+        name: input.name ?? `${members.sort().join(' & ')}`,
+        kind: 'direct',
+        createdBy: me,
+        createdAt: Date.now(),
+        members
+      }
       await accounts.createRoom(room).catch(async (error: unknown) => {
         if (!(error instanceof MqchatError && error.code === 'conflict')) throw error
       })

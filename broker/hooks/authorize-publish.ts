@@ -69,7 +69,8 @@ async function sendChat(ctx: BrokerContext, userId: string, roomId: string, pack
   } catch (error) {
     discard(packet)
     if (!(error instanceof MqchatError)) throw error
-    reject(ctx, userId, ctx.pipeline.peekId(raw), roomId, error.code, error.message)
+    // the pipeline counted this rejection already
+    ctx.notify(userId, { type: 'rejected', id: ctx.pipeline.peekId(raw), room: roomId, reason: error.code, message: error.message })
   }
 }
 

@@ -7,7 +7,14 @@ export interface AccountsHarness {
 }
 
 const user = (id: string): User => ({ id, displayName: id.toUpperCase(), passwordHash: 'scrypt$x', createdAt: 1 })
-const room = (id: string, members: string[]): Room => ({ id, name: `Room ${id}`, kind: 'group', createdBy: members[0] ?? 'x', createdAt: 2, members })
+const room = (id: string, members: string[]): Room => ({
+  id,
+  name: `Room ${id}`,
+  kind: 'group',
+  createdBy: members[0] ?? 'x',
+  createdAt: 2,
+  members
+})
 
 export function describeAccountsContract(name: string, makeHarness: () => Promise<AccountsHarness>): void {
   describe(`AccountsStore contract: ${name}`, () => {

@@ -52,7 +52,10 @@ export class MongoAccountsStore implements AccountsStore {
   }
 
   async roomsOf(userId: string): Promise<string[]> {
-    const docs = await this.rooms.find({ members: userId }, { projection: { _id: 1 } }).sort({ _id: 1 }).toArray()
+    const docs = await this.rooms
+      .find({ members: userId }, { projection: { _id: 1 } })
+      .sort({ _id: 1 })
+      .toArray()
     return docs.map((doc) => doc._id)
   }
 

@@ -94,14 +94,12 @@ export class RedisChatLog implements ChatLog {
   }
 
   private ensureGroup(): Promise<void> {
-    this.groupReady ??= this.redis
-      .xgroup('CREATE', this.key('log'), this.options.group, '0', 'MKSTREAM')
-      .then(
-        () => undefined,
-        (error: Error) => {
-          if (!error.message.includes('BUSYGROUP')) throw error
-        }
-      )
+    this.groupReady ??= this.redis.xgroup('CREATE', this.key('log'), this.options.group, '0', 'MKSTREAM').then(
+      () => undefined,
+      (error: Error) => {
+        if (!error.message.includes('BUSYGROUP')) throw error
+      }
+    )
     return this.groupReady
   }
 

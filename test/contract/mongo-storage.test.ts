@@ -39,5 +39,11 @@ function mongoHarness<T extends { close(): Promise<void> }>(open: (db: import('m
   }
 }
 
-describeHistoryContract('MongoHistoryStore', mongoHarness((db) => MongoHistoryStore.open(db)))
-describeAccountsContract('MongoAccountsStore', mongoHarness((db) => MongoAccountsStore.open(db)))
+describeHistoryContract(
+  'MongoHistoryStore',
+  mongoHarness((db) => MongoHistoryStore.open(db))
+)
+describeAccountsContract(
+  'MongoAccountsStore',
+  mongoHarness((db) => MongoAccountsStore.open(db))
+)

@@ -12,7 +12,11 @@ export function restClient(baseUrl: string) {
     const headers: Record<string, string> = {}
     if (body !== undefined || raw !== undefined) headers['content-type'] = 'application/json'
     if (token) headers.authorization = `Bearer ${token}`
-    const response = await fetch(`${baseUrl}${path}`, { method, headers, body: raw ?? (body === undefined ? undefined : JSON.stringify(body)) })
+    const response = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers,
+      body: raw ?? (body === undefined ? undefined : JSON.stringify(body))
+    })
     const text = await response.text()
     return { status: response.status, body: text ? JSON.parse(text) : null, contentType: response.headers.get('content-type') }
   }

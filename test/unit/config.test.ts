@@ -5,7 +5,12 @@ import { ConfigError } from '../../core/errors.js'
 describe('parseConfig', () => {
   it('fills every default from an empty environment', () => {
     const config = parseConfig({})
-    expect(config).toMatchObject({ MQCHAT_MQTT_PORT: 1883, MQCHAT_HTTP_PORT: 8080, MQCHAT_DATA_DIR: './data', MQCHAT_GENERIC_TOPICS: false })
+    expect(config).toMatchObject({
+      MQCHAT_MQTT_PORT: 1883,
+      MQCHAT_HTTP_PORT: 8080,
+      MQCHAT_DATA_DIR: './data',
+      MQCHAT_GENERIC_TOPICS: false
+    })
     expect(config.MQCHAT_JWT_SECRET).toBeUndefined()
   })
 
