@@ -9,7 +9,7 @@ import type { HistoryStore } from '../storage/history/history-store.js'
 export interface ChatGateway {
   /** Validates, sequences and fans out one message; throws a MqchatError on rejection. */
   send(userId: string, roomId: string, message: { json: unknown; bytes: number }): Promise<AppendResult>
-  membershipChanged(roomId: string, userId: string, isMember: boolean, by: string): void
+  membershipChanged(roomId: string, userId: string, isMember: boolean, by: string): Promise<void>
 }
 
 export interface ApiDeps {

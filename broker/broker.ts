@@ -6,12 +6,14 @@ import { topics } from '../core/topics.js'
 import type { AccountsStore } from '../storage/accounts/accounts-store.js'
 import type { AppendResult, ChatLog } from '../storage/chat-log/chat-log.js'
 import { type ChatPipeline, type ChatPipelineOptions, createChatPipeline } from './chat-pipeline.js'
+import type { ConnectionCounter } from './connection-counters/connection-counter.js'
 import type { BrokerContext, BrokerOptions, Identity } from './context.js'
 import { UserDirectory } from './directory.js'
 import { authenticate, ConnectRefused, preConnect } from './hooks/authenticate.js'
 import { mayReceive } from './hooks/authorize-forward.js'
 import { authorizePublish } from './hooks/authorize-publish.js'
 import { canSubscribe } from './hooks/authorize-subscribe.js'
+import type { MembershipFeed } from './membership-feeds/membership-feed.js'
 import { createBrokerMetrics } from './metrics.js'
 import { createPresenceTracker, type RetainedSource } from './presence.js'
 import type { RateLimiter } from './rate-limiters/rate-limiter.js'
@@ -25,11 +27,17 @@ export interface BrokerDeps {
   persistence: RetainedSource & { setup(broker: unknown): Promise<void> }
   /** An mqemitter; Aedes's in-process one when absent. */
   mq?: unknown
+  membershipFeed: MembershipFeed
+  connectionCounter: ConnectionCounter
   logger: Logger
   registry: Registry
 }
 
-export type MqchatBrokerOptions = BrokerOptions & ChatPipelineOptions
+export type MqchatBrokerOptions = BrokerOptions &
+  ChatPipelineOptions & {
+    /** Single node only: after a crash nobody is connected, so retained "online" states are stale. */
+    resetStalePresence: boolean
+  }
 
 export interface MqchatBroker {
   aedes: Aedes
@@ -37,8 +45,8 @@ export interface MqchatBroker {
   directory: UserDirectory
   /** Counts and fans out a (non-duplicate) message sequenced outside MQTT (the REST API). */
   publishChat(result: AppendResult): Promise<void>
-  /** Applies a membership change to live connections and announces it. */
-  membershipChanged(roomId: string, userId: string, isMember: boolean, by: string): void
+  /** Applies a membership change to live connections on every node and announces it. */
+  membershipChanged(roomId: string, userId: string, isMember: boolean, by: string): Promise<void>
   notify(userId: string, notice: Record<string, unknown>): void
   close(): Promise<void>
 }
@@ -111,7 +119,7 @@ export async function createBroker(deps: BrokerDeps, options: MqchatBrokerOption
     logger,
     options,
     notify,
-    presence: createPresenceTracker(aedes, deps.persistence)
+    presence: createPresenceTracker(aedes, deps.persistence, deps.connectionCounter)
   }
 
   aedes.on('clientError', (client, error) => logger.debug({ clientId: client.id, err: error.message }, 'client error'))
@@ -119,8 +127,11 @@ export async function createBroker(deps: BrokerDeps, options: MqchatBrokerOption
   aedes.on('error' as 'clientError', (error: unknown) => logger.error({ err: error }, 'broker error'))
 
   await aedes.listen()
-  const stale = await ctx.presence.resetStale()
-  if (stale > 0) logger.info({ users: stale }, 'reset stale online presence')
+  await deps.membershipFeed.subscribe((change) => directory.membershipChanged(change.roomId, change.userId, change.isMember))
+  if (options.resetStalePresence) {
+    const stale = await ctx.presence.resetStale()
+    if (stale > 0) logger.info({ users: stale }, 'reset stale online presence')
+  }
 
   return {
     aedes,
@@ -130,8 +141,8 @@ export async function createBroker(deps: BrokerDeps, options: MqchatBrokerOption
       metrics.messagesIn.inc()
       return publish(topics.roomMessages(result.envelope.room), result.payload, 1)
     },
-    membershipChanged(roomId, userId, isMember, by) {
-      directory.membershipChanged(roomId, userId, isMember)
+    async membershipChanged(roomId, userId, isMember, by) {
+      await deps.membershipFeed.publish({ roomId, userId, isMember })
       const type = isMember ? 'member_added' : 'member_removed'
       publish(topics.roomEvents(roomId), JSON.stringify({ type, room: roomId, userId, by, ts: Date.now() }), 1).catch((err) =>
         logger.warn({ err, roomId }, 'room event failed')

@@ -1,6 +1,7 @@
 import type { Aedes } from 'aedes'
 import { type Presence, presenceSchema } from '../core/message.js'
 import { topics } from '../core/topics.js'
+import type { ConnectionCounter } from './connection-counters/connection-counter.js'
 
 export interface PresenceTracker {
   connected(userId: string): void
@@ -16,9 +17,10 @@ export interface RetainedSource {
 
 /**
  * Retained `presence/{userId}`: online while any of the user's devices is connected
- * (the directory counts them), offline when the last one leaves, cleanly or not.
+ * (the counter counts them, across nodes in a cluster), offline when the last one leaves,
+ * cleanly or not.
  */
-export function createPresenceTracker(aedes: Aedes, retained: RetainedSource): PresenceTracker {
+export function createPresenceTracker(aedes: Aedes, retained: RetainedSource, counter: ConnectionCounter): PresenceTracker {
   const publish = (userId: string, status: Presence['status']) =>
     new Promise<void>((resolve) => {
       const payload = Buffer.from(JSON.stringify({ status, ts: Date.now() } satisfies Presence))
@@ -26,8 +28,18 @@ export function createPresenceTracker(aedes: Aedes, retained: RetainedSource): P
     })
 
   return {
-    connected: (userId) => void publish(userId, 'online'),
-    disconnected: (userId) => void publish(userId, 'offline'),
+    connected(userId) {
+      counter.increment(userId).then(
+        (count) => (count === 1 ? publish(userId, 'online') : undefined),
+        () => undefined
+      )
+    },
+    disconnected(userId) {
+      counter.decrement(userId).then(
+        (count) => (count === 0 ? publish(userId, 'offline') : undefined),
+        () => undefined
+      )
+    },
     async resetStale() {
       let reset = 0
       for await (const packet of retained.createRetainedStreamCombi(['presence/+'])) {

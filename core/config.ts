@@ -27,10 +27,26 @@ export const configSchema = z.object({
   MQCHAT_RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(200).describe('Chat sends a user may burst above the rate'),
   MQCHAT_MAX_CONNECTIONS_PER_USER: z.coerce.number().int().min(1).default(32).describe('Simultaneous MQTT connections per user'),
   MQCHAT_FSYNC: flag(false).describe('fsync the chat log before acknowledging (survives power loss, not only process crashes)'),
+  REDIS_URL: z.string().min(1).optional().describe('Cluster mode: Redis for the chat log, sessions, fan-out, presence and rate limits'),
+  MONGODB_URL: z.string().min(1).optional().describe('Cluster mode: MongoDB for history, users and rooms'),
+  MQCHAT_REDIS_PREFIX: z.string().min(1).default('mqchat:').describe('Cluster mode: prefix of every mqchat key in Redis'),
+  MQCHAT_MONGODB_DATABASE: z.string().min(1).default('mqchat').describe('Cluster mode: MongoDB database name'),
+  MQCHAT_NODE_ID: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Cluster mode: this process in logs and as its persister consumer name (default host-pid)'),
   MQCHAT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level')
 })
 
 export type Config = z.output<typeof configSchema>
+
+/** Cluster processes need Redis, MongoDB and a shared token secret. */
+export function requireClusterConfig(config: Config): Required<Pick<Config, 'REDIS_URL' | 'MONGODB_URL' | 'MQCHAT_JWT_SECRET'>> {
+  const missing = (['REDIS_URL', 'MONGODB_URL', 'MQCHAT_JWT_SECRET'] as const).filter((name) => !config[name])
+  if (missing.length > 0) throw new ConfigError(missing.map((name) => `${name}: required in cluster mode`))
+  return config as Required<Config>
+}
 
 /** Validates the environment; throws a ConfigError naming every bad variable. */
 export function parseConfig(env: Record<string, string | undefined>): Config {

@@ -68,7 +68,7 @@ export function roomRoutes({ accounts, chat }: ApiDeps): Router {
       await accounts.createRoom(room).catch(async (error: unknown) => {
         if (!(error instanceof MqchatError && error.code === 'conflict')) throw error
       })
-      for (const member of members) chat.membershipChanged(id, member, true, me)
+      await Promise.all(members.map((member) => chat.membershipChanged(id, member, true, me)))
       return void res.status(201).json(room)
     }
     if (!input.name) throw new MqchatError('invalid_request', 'name: required for a group room')
@@ -81,7 +81,7 @@ export function roomRoutes({ accounts, chat }: ApiDeps): Router {
       members
     }
     await accounts.createRoom(room)
-    for (const member of members) chat.membershipChanged(room.id, member, true, me)
+    await Promise.all(members.map((member) => chat.membershipChanged(room.id, member, true, me)))
     res.status(201).json(room)
   })
 
@@ -95,7 +95,7 @@ export function roomRoutes({ accounts, chat }: ApiDeps): Router {
     const { userId: added } = validate(addMemberSchema, req.body)
     if (room.kind === 'direct') throw new MqchatError('conflict', 'a direct room keeps its two members')
     await assertUsersExist([added])
-    if (await accounts.addMember(room.id, added)) chat.membershipChanged(room.id, added, true, me)
+    if (await accounts.addMember(room.id, added)) await chat.membershipChanged(room.id, added, true, me)
     res.status(200).json(await accounts.getRoom(room.id))
   })
 
@@ -105,7 +105,7 @@ export function roomRoutes({ accounts, chat }: ApiDeps): Router {
     const removed = req.params.userId
     if (room.kind === 'direct') throw new MqchatError('conflict', 'a direct room keeps its two members')
     if (removed !== me && room.createdBy !== me) throw new MqchatError('forbidden', 'only the room creator may remove other members')
-    if (await accounts.removeMember(room.id, removed)) chat.membershipChanged(room.id, removed, false, me)
+    if (await accounts.removeMember(room.id, removed)) await chat.membershipChanged(room.id, removed, false, me)
     res.status(204).end()
   })
 

@@ -44,10 +44,12 @@ export async function authenticate(ctx: BrokerContext, client: Client, password:
   const rooms = await ctx.accounts.roomsOf(userId)
   if (client.closed) return
   ctx.identities.set(client, { userId })
-  if (ctx.directory.attach(userId, rooms) === 1) ctx.presence.connected(userId)
+  ctx.directory.attach(userId, rooms)
+  ctx.presence.connected(userId)
   ctx.metrics.connections.inc()
   client.conn.once('close', () => {
     ctx.metrics.connections.dec()
-    if (ctx.directory.detach(userId) === 0) ctx.presence.disconnected(userId)
+    ctx.directory.detach(userId)
+    ctx.presence.disconnected(userId)
   })
 }

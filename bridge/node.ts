@@ -1,0 +1,128 @@
+import { Registry } from 'prom-client'
+import { createApp } from '../api/app.js'
+import { createBroker } from '../broker/broker.js'
+import type { ConnectionCounter } from '../broker/connection-counters/connection-counter.js'
+import { listenTcp } from '../broker/listeners/tcp.js'
+import type { MembershipFeed } from '../broker/membership-feeds/membership-feed.js'
+import type { RetainedSource } from '../broker/presence.js'
+import type { RateLimiter } from '../broker/rate-limiters/rate-limiter.js'
+import type { Config } from '../core/config.js'
+import type { Logger } from '../core/logger.js'
+import { createTokenService } from '../core/tokens.js'
+import type { AccountsStore } from '../storage/accounts/accounts-store.js'
+import type { ChatLog } from '../storage/chat-log/chat-log.js'
+import type { HistoryStore } from '../storage/history/history-store.js'
+import { closeServer, listenHttp } from './http-server.js'
+import { startPersister } from './persister.js'
+
+/** Everything a node is assembled from; embedded and cluster modes differ only here. */
+export interface NodeParts {
+  chatLog: ChatLog
+  history: HistoryStore
+  accounts: AccountsStore
+  persistence: RetainedSource & { setup(broker: unknown): Promise<void> }
+  mq?: unknown
+  rateLimiter: RateLimiter
+  membershipFeed: MembershipFeed
+  connectionCounter: ConnectionCounter
+  jwtSecret: string
+  resetStalePresence: boolean
+  /** Which roles this process plays. */
+  serve: { mqtt: boolean; http: boolean; persister: string | null }
+  /** Closes the storage and connections the parts were built on (last step of `close`). */
+  release(): Promise<void>
+}
+
+export interface RunningNode {
+  mqttPort: number | null
+  httpPort: number | null
+  close(): Promise<void>
+}
+
+/**
+ * Starts a node from its parts: the broker, then (as asked) the persister, the MQTT TCP
+ * listener and the HTTP server (REST API + /mqtt WebSocket). `close` undoes it in reverse:
+ * stop accepting, close the broker (ending connections), stop the persister, release storage.
+ */
+export async function startNode(config: Config, logger: Logger, parts: NodeParts): Promise<RunningNode> {
+  const cleanup: (() => Promise<void>)[] = [() => parts.release()]
+  const closeAll = async () => {
+    for (const step of cleanup.reverse()) await step()
+  }
+  try {
+    let ready = false
+    const registry = new Registry()
+    const tokens = createTokenService(parts.jwtSecret, config.MQCHAT_TOKEN_TTL_SECONDS)
+    if (parts.serve.persister) {
+      const persister = startPersister(
+        { chatLog: parts.chatLog, history: parts.history, logger },
+        { consumer: parts.serve.persister, batchSize: 500, blockMs: 1000, retryMs: 500 }
+      )
+      cleanup.push(() => persister.stop())
+    }
+    const broker = await createBroker(
+      { ...parts, tokens, logger, registry },
+      {
+        genericTopics: config.MQCHAT_GENERIC_TOPICS,
+        allowAnonymous: config.MQCHAT_ALLOW_ANONYMOUS,
+        maxConnectionsPerUser: config.MQCHAT_MAX_CONNECTIONS_PER_USER,
+        maxMessageBytes: config.MQCHAT_MAX_MESSAGE_BYTES,
+        resetStalePresence: parts.resetStalePresence
+      }
+    )
+    cleanup.push(() => broker.close())
+    let mqttPort: number | null = null
+    if (parts.serve.mqtt) {
+      const mqtt = await listenTcp(broker.aedes, config.MQCHAT_HOST, config.MQCHAT_MQTT_PORT)
+      // stop accepting; the broker's close ends the open connections
+      cleanup.push(async () => void mqtt.server.close())
+      mqttPort = mqtt.port
+    }
+    let httpPort: number | null = null
+    if (parts.serve.http) {
+      const app = createApp(
+        {
+          accounts: parts.accounts,
+          history: parts.history,
+          chatLog: parts.chatLog,
+          tokens,
+          chat: {
+            async send(userId, roomId, message) {
+              const result = await broker.pipeline.send(userId, roomId, message)
+              if (!result.duplicate) await broker.publishChat(result)
+              return result
+            },
+            membershipChanged: broker.membershipChanged
+          },
+          registry,
+          logger,
+          isReady: () => ready
+        },
+        { maxMessageBytes: config.MQCHAT_MAX_MESSAGE_BYTES }
+      )
+      const http = await listenHttp(app, broker.aedes, {
+        host: config.MQCHAT_HOST,
+        port: config.MQCHAT_HTTP_PORT,
+        // room for one largest chat message plus MQTT framing and a batch of small packets
+        maxFrameBytes: 2 * config.MQCHAT_MAX_MESSAGE_BYTES + 65_536
+      })
+      cleanup.push(async () => {
+        http.server.closeAllConnections()
+        await closeServer(http.server)
+      })
+      httpPort = http.port
+    }
+    ready = true
+    return {
+      mqttPort,
+      httpPort,
+      async close() {
+        ready = false
+        await closeAll()
+      }
+    }
+  } catch (error) {
+    await closeAll()
+    throw error
+  }
+}

@@ -1,0 +1,7 @@
+/** Counts a user's open connections across all nodes: presence is online while the count is above 0. */
+export interface ConnectionCounter {
+  /** Returns the count after adding one connection. */
+  increment(userId: string): Promise<number>
+  /** Returns the count after removing one connection (never below 0). */
+  decrement(userId: string): Promise<number>
+}
