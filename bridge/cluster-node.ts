@@ -1,0 +1,57 @@
+import AsyncRedisPersistence from 'aedes-persistence-redis/asyncPersistence.js'
+import MQEmitterRedis from 'mqemitter-redis'
+import { RedisConnectionCounter } from '../broker/connection-counters/redis-connection-counter.js'
+import { RedisMembershipFeed } from '../broker/membership-feeds/redis-membership-feed.js'
+import { RedisRateLimiter } from '../broker/rate-limiters/redis-rate-limiter.js'
+import { withReadableRetained } from '../broker/readable-retained.js'
+import { type Config, requireClusterConfig } from '../core/config.js'
+import type { Logger } from '../core/logger.js'
+import { openClusterStorage } from '../storage/cluster.js'
+import { type RunningNode, startNode } from './node.js'
+
+export type ClusterRole = 'broker' | 'bridge'
+
+/**
+ * `mqchat broker`: an MQTT node of the cluster (TCP). `mqchat bridge`: a persister worker of the
+ * chat log's consumer group plus the HTTP server (REST API, /mqtt WebSocket joined to the cluster).
+ * Both share sessions and fan-out through Redis, sequence through the Redis chat log and keep
+ * history and accounts in MongoDB.
+ */
+export async function startClusterNode(config: Config, logger: Logger, role: ClusterRole): Promise<RunningNode> {
+  const { REDIS_URL, MONGODB_URL, MQCHAT_JWT_SECRET } = requireClusterConfig(config)
+  const prefix = config.MQCHAT_REDIS_PREFIX
+  const storage = await openClusterStorage({
+    redisUrl: REDIS_URL,
+    mongoUrl: MONGODB_URL,
+    mongoDatabase: config.MQCHAT_MONGODB_DATABASE,
+    redisPrefix: prefix
+  })
+  const nodeId = config.MQCHAT_NODE_ID ?? `${role}-${process.pid}`
+  const redisOptions = storage.redis.options
+  const mq = new MQEmitterRedis({ ...redisOptions, lazyConnect: false })
+  const membershipFeed = new RedisMembershipFeed(storage.redis, prefix)
+  const sessions = storage.redis.duplicate()
+  const node = await startNode(config, logger.child({ node: nodeId, role }), {
+    chatLog: storage.chatLog,
+    history: storage.history,
+    accounts: storage.accounts,
+    persistence: withReadableRetained(new AsyncRedisPersistence({ conn: sessions })),
+    mq,
+    rateLimiter: new RedisRateLimiter(storage.redis, prefix, {
+      perSecond: config.MQCHAT_RATE_LIMIT_PER_SECOND,
+      burst: config.MQCHAT_RATE_LIMIT_BURST
+    }),
+    membershipFeed,
+    connectionCounter: new RedisConnectionCounter(storage.redis, prefix),
+    jwtSecret: MQCHAT_JWT_SECRET,
+    resetStalePresence: false,
+    serve: role === 'broker' ? { mqtt: true, http: false, persister: null } : { mqtt: false, http: true, persister: nodeId },
+    async release() {
+      await membershipFeed.close()
+      sessions.disconnect()
+      await storage.close()
+    }
+  })
+  logger.info({ node: nodeId, role, mqttPort: node.mqttPort, httpPort: node.httpPort }, `mqchat ${role} listening`)
+  return node
+}

@@ -1,0 +1,57 @@
+import { randomUUID } from 'node:crypto'
+import { type ClusterRole, startClusterNode } from '../../bridge/cluster-node.js'
+import type { RunningNode } from '../../bridge/node.js'
+import { parseConfig } from '../../core/config.js'
+import { createLogger } from '../../core/logger.js'
+import { startTestMongo, type TestMongo } from './mongo-server.js'
+import { startTestRedis, type TestRedis } from './redis-server.js'
+
+export interface TestCluster {
+  redis: TestRedis
+  mongo: TestMongo
+  database: string
+  /** Starts one more broker or bridge process-equivalent (in this process, own connections and ports). */
+  start(role: ClusterRole, env?: Record<string, string>): Promise<RunningNode & { mqttUrl: string; wsUrl: string; httpUrl: string }>
+  stop(): Promise<void>
+}
+
+/** A private Redis and MongoDB (FerretDB unless MONGODB_URL reaches a server) with a unique key prefix and database. */
+export async function startTestCluster(baseEnv: Record<string, string> = {}): Promise<TestCluster> {
+  const redis = await startTestRedis()
+  const mongo = await startTestMongo()
+  const database = `mqchat_${randomUUID().replaceAll('-', '').slice(0, 16)}`
+  const nodes: RunningNode[] = []
+  return {
+    redis,
+    mongo,
+    database,
+    async start(role, env = {}) {
+      const config = parseConfig({
+        MQCHAT_HOST: '127.0.0.1',
+        MQCHAT_MQTT_PORT: '0',
+        MQCHAT_HTTP_PORT: '0',
+        MQCHAT_LOG_LEVEL: 'silent',
+        MQCHAT_JWT_SECRET: 'cluster-test-secret-cluster-test-secret',
+        REDIS_URL: redis.url,
+        MONGODB_URL: mongo.url,
+        MQCHAT_MONGODB_DATABASE: database,
+        MQCHAT_NODE_ID: `${role}-${nodes.length + 1}`,
+        ...baseEnv,
+        ...env
+      })
+      const node = await startClusterNode(config, createLogger(config.MQCHAT_LOG_LEVEL), role)
+      nodes.push(node)
+      return {
+        ...node,
+        mqttUrl: `mqtt://127.0.0.1:${node.mqttPort}`,
+        wsUrl: `ws://127.0.0.1:${node.httpPort}/mqtt`,
+        httpUrl: `http://127.0.0.1:${node.httpPort}`
+      }
+    },
+    async stop() {
+      for (const node of nodes.reverse()) await node.close()
+      await mongo.stop()
+      await redis.stop()
+    }
+  }
+}

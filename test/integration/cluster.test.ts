@@ -1,0 +1,125 @@
+import { MongoClient } from 'mongodb'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startTestCluster, type TestCluster } from '../helpers/cluster.js'
+import { connectClient, eventually, type TestClient } from '../helpers/mqtt.js'
+import { restClient } from '../helpers/rest.js'
+
+describe('cluster: broker nodes over Redis, history and accounts in MongoDB', () => {
+  let cluster: TestCluster
+  let nodes: Awaited<ReturnType<TestCluster['start']>>[]
+  let bridge: Awaited<ReturnType<TestCluster['start']>>
+  let rest: ReturnType<typeof restClient>
+  const clients: TestClient[] = []
+
+  beforeAll(async () => {
+    cluster = await startTestCluster({ MQCHAT_RATE_LIMIT_PER_SECOND: '0' })
+    nodes = [await cluster.start('broker'), await cluster.start('broker'), await cluster.start('broker')]
+    bridge = await cluster.start('bridge')
+    rest = restClient(bridge.httpUrl)
+  }, 60_000)
+  afterAll(async () => {
+    await Promise.all(clients.map((c) => c.end()))
+    await cluster.stop()
+  })
+
+  const connect = async (url: string, token: string, options = {}) => {
+    const client = await connectClient(url, token, options)
+    clients.push(client)
+    return client
+  }
+
+  async function storedCount(room: string): Promise<number> {
+    const client = new MongoClient(cluster.mongo.url)
+    try {
+      return await client.db(cluster.database).collection('messages').countDocuments({ room })
+    } finally {
+      await client.close()
+    }
+  }
+
+  it('users on different nodes and the bridge WebSocket chat in one room with one gapless seq', async () => {
+    const alice = await rest.register('alice')
+    const bob = await rest.register('bob')
+    const carol = await rest.register('carol')
+    const room = await rest.createRoom(alice.token, 'cross-node', ['bob', 'carol'])
+    const topic = `rooms/${room.id}/messages`
+    const onA = await connect(nodes[0]!.mqttUrl, alice.token)
+    const onB = await connect(nodes[1]!.mqttUrl, bob.token)
+    const onBridge = await connect(bridge.wsUrl, carol.token)
+    for (const c of [onA, onB, onBridge]) await c.client.subscribeAsync(topic, { qos: 1 })
+
+    await onA.client.publishAsync(topic, JSON.stringify({ id: 'a1', body: 'from A' }), { qos: 1 })
+    await onB.client.publishAsync(topic, JSON.stringify({ id: 'b1', body: 'from B' }), { qos: 1 })
+    await onBridge.client.publishAsync(topic, JSON.stringify({ id: 'c1', body: 'from the bridge' }), { qos: 1 })
+
+    const seen = await Promise.all([onA, onB, onBridge].map((c) => c.waitFor(topic, 3)))
+    for (const messages of seen) {
+      expect(messages.map((m) => [m.id, m.seq, m.from])).toEqual([
+        ['a1', 1, 'alice'],
+        ['b1', 2, 'bob'],
+        ['c1', 3, 'carol']
+      ])
+    }
+    const history = await eventually(
+      () => rest.history(bob.token, room.id, '?after=0'),
+      (messages) => messages.length === 3
+    )
+    expect(history).toEqual(seen[0])
+    await eventually(
+      () => storedCount(room.id),
+      (count) => count === 3
+    )
+  })
+
+  it('30 publishers on 3 nodes: 3,000 messages, seq 1..3000, all delivered on every node, stored exactly once', async () => {
+    const owner = await rest.register('owner')
+    const members = await Promise.all(Array.from({ length: 30 }, (_, i) => rest.register(`p${i}`)))
+    const room = await rest.createRoom(
+      owner.token,
+      'load',
+      members.map((m) => m.id)
+    )
+    const topic = `rooms/${room.id}/messages`
+    const subscribers = await Promise.all(nodes.map((node) => connect(node.mqttUrl, owner.token)))
+    for (const s of subscribers) await s.client.subscribeAsync(topic, { qos: 1 })
+    const publishers = await Promise.all(members.map((m, i) => connect(nodes[i % 3]!.mqttUrl, m.token)))
+    await Promise.all(
+      publishers.map((p, i) =>
+        Promise.all(
+          Array.from({ length: 100 }, (_, n) => p.client.publishAsync(topic, JSON.stringify({ id: `p${i}-${n}`, body: `m ${n}` }), { qos: 1 }))
+        )
+      )
+    )
+    // every subscriber gets every seq once; across nodes the arrival order is not the seq order
+    for (const s of subscribers) {
+      const got = await s.waitFor(topic, 3000, 30_000)
+      expect(got.map((m) => m.seq).sort((a, b) => a - b)).toEqual(Array.from({ length: 3000 }, (_, i) => i + 1))
+    }
+    await eventually(
+      () => storedCount(room.id),
+      (count) => count === 3000,
+      30_000
+    )
+  }, 90_000)
+
+  it('a member removed through the bridge stops receiving on another node at once', async () => {
+    const dana = await rest.register('dana')
+    const eve = await rest.register('eve')
+    const room = await rest.createRoom(dana.token, 'revocation', ['eve'])
+    const topic = `rooms/${room.id}/messages`
+    const danaOnA = await connect(nodes[0]!.mqttUrl, dana.token)
+    const eveOnC = await connect(nodes[2]!.mqttUrl, eve.token)
+    await eveOnC.client.subscribeAsync(topic, { qos: 1 })
+    await danaOnA.client.subscribeAsync(topic, { qos: 1 })
+    await danaOnA.client.publishAsync(topic, JSON.stringify({ id: 'before', body: 'still in' }), { qos: 1 })
+    await eveOnC.waitFor(topic, 1)
+
+    const removed = await rest.call('DELETE', `/v1/rooms/${room.id}/members/eve`, undefined, dana.token)
+    expect(removed.status).toBe(204)
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    await danaOnA.client.publishAsync(topic, JSON.stringify({ id: 'after', body: 'gone' }), { qos: 1 })
+    await danaOnA.waitFor(topic, 2)
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    expect(eveOnC.on(topic).map((m) => m.id)).toEqual(['before'])
+  })
+})
