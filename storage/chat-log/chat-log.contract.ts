@@ -1,11 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { ChatLog, NewMessage } from './chat-log.js'
 
-/** Opens (and after a close, reopens) one chat log over the same underlying data. */
+/** Opens (and after a close, reopens) one chat log over the same underlying data, with `claimIdleMs` = CLAIM_IDLE_MS. */
 export interface ChatLogHarness {
   open(): Promise<ChatLog>
   destroy(): Promise<void>
 }
+
+export const CLAIM_IDLE_MS = 200
 
 const message = (room: string, id: string, from = 'alice'): NewMessage => ({ room, id, from, body: `body ${id}`, type: 'text' })
 
@@ -92,6 +94,37 @@ export function describeChatLogContract(name: string, makeHarness: () => Promise
       const redelivered = await log.fetch('worker-1', 10, 0)
       expect(redelivered.map((e) => e.envelope.id)).toEqual(['m4', 'm5'])
       await log.ack(redelivered.map((e) => e.position))
+      expect(await log.pendingCount()).toBe(0)
+    })
+
+    it('tails every later append once, in seq order per room, until unsubscribed', async () => {
+      await log.append(message('r', 'before'))
+      const seen: string[] = []
+      const stop = await log.tail((entry) => {
+        expect(JSON.parse(entry.payload)).toEqual(entry.envelope)
+        seen.push(`${entry.envelope.room}:${entry.envelope.seq}`)
+      })
+      await Promise.all(Array.from({ length: 20 }, (_, i) => log.append(message(i % 2 ? 'r' : 's', `m${i}`))))
+      expect((await log.append(message('s', 'm0'))).duplicate).toBe(true)
+      const deadline = Date.now() + 5000
+      while (seen.length < 20 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
+      expect(seen.filter((s) => s.startsWith('r:'))).toEqual(Array.from({ length: 10 }, (_, i) => `r:${i + 2}`))
+      expect(seen.filter((s) => s.startsWith('s:'))).toEqual(Array.from({ length: 10 }, (_, i) => `s:${i + 1}`))
+      stop()
+      await log.append(message('r', 'after'))
+      await new Promise((resolve) => setTimeout(resolve, 300))
+      expect(seen).toHaveLength(20)
+    })
+
+    it('hands entries another consumer left unacknowledged to the next consumer after claimIdleMs', async () => {
+      for (let i = 1; i <= 3; i++) await log.append(message('r', `m${i}`))
+      const taken = await log.fetch('worker-dead', 10, 0)
+      expect(taken).toHaveLength(3)
+      expect(await log.fetch('worker-alive', 10, 0)).toEqual([])
+      await new Promise((resolve) => setTimeout(resolve, CLAIM_IDLE_MS + 100))
+      const claimed = await log.fetch('worker-alive', 10, 0)
+      expect(claimed.map((e) => e.envelope.id)).toEqual(['m1', 'm2', 'm3'])
+      await log.ack(claimed.map((e) => e.position))
       expect(await log.pendingCount()).toBe(0)
     })
 

@@ -14,6 +14,12 @@ export interface AppendResult {
   duplicate: boolean
 }
 
+/** One appended message as seen by `tail`: the envelope and its serialized payload. */
+export interface TailEntry {
+  envelope: Envelope
+  payload: string
+}
+
 /** One log entry as handed to a consumer (the persister). */
 export interface LogEntry {
   /** Opaque, increasing position in the log; passed back to `ack`. */
@@ -31,7 +37,10 @@ export interface LogEntry {
  * - Appending an existing `(room, id)` resolves with the first envelope and `duplicate: true`,
  *   also when both appends are in flight at once.
  * - Consumers see every appended entry at least once, in append order per room, until they `ack`
- *   it; entries fetched but not acked are fetched again after a restart.
+ *   it; entries fetched but not acked are fetched again after a restart, and entries a consumer
+ *   fetched but has not acked for `claimIdleMs` are handed to the next consumer that fetches.
+ * - `tail` listeners on every node see every entry appended anywhere after they started, once,
+ *   in append order (so in seq order per room).
  */
 export interface ChatLog {
   append(message: NewMessage): Promise<AppendResult>
@@ -39,6 +48,11 @@ export interface ChatLog {
   read(room: string, afterSeq: number, limit: number): Promise<Envelope[]>
   /** The room's highest assigned seq, 0 for a room with no messages. */
   lastSeq(room: string): Promise<number>
+  /**
+   * Calls `listener` with every entry appended (on any node) after the returned promise resolves,
+   * in append order; resolves with the unsubscribe function.
+   */
+  tail(listener: (entry: TailEntry) => void): Promise<() => void>
   /**
    * Entries not yet fetched by this consumer group, oldest first, at most `count`.
    * Waits up to `blockMs` for new entries when there are none; `signal` ends the wait early.

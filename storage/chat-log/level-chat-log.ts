@@ -1,6 +1,6 @@
 import type { Envelope } from '../../core/message.js'
 import { pad, type StringLevel } from '../level.js'
-import type { AppendResult, ChatLog, LogEntry, NewMessage } from './chat-log.js'
+import type { AppendResult, ChatLog, LogEntry, NewMessage, TailEntry } from './chat-log.js'
 
 interface Pending {
   message: NewMessage
@@ -11,6 +11,8 @@ interface Pending {
 export interface LevelChatLogOptions {
   /** fsync each write batch: survives power loss, not only process crashes. */
   sync?: boolean
+  /** Entries fetched but not acked for this long are fetched again (a consumer that gave up). */
+  claimIdleMs?: number
 }
 
 /**
@@ -31,8 +33,10 @@ export class LevelChatLog implements ChatLog {
   private readonly lastSeqs = new Map<string, number>()
   private position = 0
   private fetchedUpTo = ''
-  private readonly unacked = new Set<string>()
+  /** Fetched, not yet acked: position -> when it was fetched and what it holds. */
+  private readonly unacked = new Map<string, { fetchedAt: number; entry: LogEntry }>()
   private readonly waiters = new Set<() => void>()
+  private readonly tailListeners = new Set<(entry: TailEntry) => void>()
 
   private constructor(
     private readonly log: StringLevel,
@@ -104,7 +108,10 @@ export class LevelChatLog implements ChatLog {
         const result = results[index]
         pending.resolve(typeof result === 'number' ? (duplicates.get(index) as AppendResult) : (result as AppendResult))
       }
-      if (touched.size > 0) this.wake()
+      if (touched.size > 0) {
+        this.wake()
+        for (const result of results) if (typeof result !== 'number') this.emitTail(result)
+      }
     } catch (error) {
       for (const room of touched) this.lastSeqs.delete(room)
       for (const pending of batch) pending.reject(error)
@@ -112,6 +119,15 @@ export class LevelChatLog implements ChatLog {
       this.flushing = false
       if (this.queue.length > 0) this.schedule()
     }
+  }
+
+  private emitTail({ envelope, payload }: AppendResult): void {
+    for (const listener of this.tailListeners) listener({ envelope, payload })
+  }
+
+  async tail(listener: (entry: TailEntry) => void): Promise<() => void> {
+    this.tailListeners.add(listener)
+    return () => this.tailListeners.delete(listener)
   }
 
   private async loadLastSeqs(rooms: string[]): Promise<void> {
@@ -145,6 +161,8 @@ export class LevelChatLog implements ChatLog {
   }
 
   async fetch(_consumer: string, count: number, blockMs: number, signal?: AbortSignal): Promise<LogEntry[]> {
+    const stale = this.reclaim(count)
+    if (stale.length > 0) return stale
     const entries = await this.readFeed(count)
     if (entries.length > 0 || blockMs <= 0 || signal?.aborted) return entries
     await this.waitForAppend(blockMs, signal)
@@ -157,8 +175,21 @@ export class LevelChatLog implements ChatLog {
     const entries = rows.map(([key, value]) => ({ position: key.slice(2), envelope: JSON.parse(value) as Envelope }))
     const last = entries.at(-1)
     if (last) this.fetchedUpTo = last.position
-    for (const entry of entries) this.unacked.add(entry.position)
+    const fetchedAt = Date.now()
+    for (const entry of entries) this.unacked.set(entry.position, { fetchedAt, entry })
     return entries
+  }
+
+  private reclaim(count: number): LogEntry[] {
+    const idleBefore = Date.now() - (this.options.claimIdleMs ?? 30_000)
+    const stale: LogEntry[] = []
+    for (const [, held] of this.unacked) {
+      if (stale.length >= count) break
+      if (held.fetchedAt > idleBefore) continue
+      held.fetchedAt = Date.now()
+      stale.push(held.entry)
+    }
+    return stale
   }
 
   private waitForAppend(blockMs: number, signal?: AbortSignal): Promise<void> {

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis'
 import type { Envelope } from '../../core/message.js'
-import type { AppendResult, ChatLog, LogEntry, NewMessage } from './chat-log.js'
+import type { AppendResult, ChatLog, LogEntry, NewMessage, TailEntry } from './chat-log.js'
 
 export interface RedisChatLogOptions {
   /** Prefix of every key; one per deployment (tests use one per suite). */
@@ -11,13 +11,19 @@ export interface RedisChatLogOptions {
   roomStreamLength: number
   /** Longest single blocking read; a `fetch` abort is noticed within this time. */
   blockSliceMs: number
+  /** Entries a consumer fetched and has not acked for this long are claimed by the next fetch. */
+  claimIdleMs: number
+  /** Acknowledged entries stay in the global stream this long for the nodes' `tail` readers. */
+  tailRetentionMs: number
 }
 
 export const REDIS_CHAT_LOG_DEFAULTS: RedisChatLogOptions = {
   prefix: 'mqchat:',
   group: 'persisters',
   roomStreamLength: 10_000,
-  blockSliceMs: 1000
+  blockSliceMs: 1000,
+  claimIdleMs: 30_000,
+  tailRetentionMs: 60_000
 }
 
 /**
@@ -52,6 +58,11 @@ export class RedisChatLog implements ChatLog {
   private readonly blocking: Redis
   private readonly pendingDrained = new Set<string>()
   private groupReady: Promise<void> | null = null
+  private readonly tailListeners = new Set<(entry: TailEntry) => void>()
+  private tailing: Promise<void> | null = null
+  private tailConnection: Redis | null = null
+  private closed = false
+  private lastTrim = 0
 
   constructor(
     private readonly redis: Redis,
@@ -93,6 +104,47 @@ export class RedisChatLog implements ChatLog {
     return Number((await this.redis.get(this.key('seq', room))) ?? 0)
   }
 
+  async tail(listener: (entry: TailEntry) => void): Promise<() => void> {
+    this.tailListeners.add(listener)
+    this.tailing ??= this.startTail()
+    await this.tailing
+    return () => this.tailListeners.delete(listener)
+  }
+
+  /** Resolves once the read position is fixed; the loop then runs until `close`. */
+  private async startTail(): Promise<void> {
+    const connection = this.redis.duplicate()
+    connection.on('error', () => {})
+    this.tailConnection = connection
+    const newest = await this.redis.xrevrange(this.key('log'), '+', '-', 'COUNT', 1)
+    let lastId = newest[0]?.[0] ?? '0-0'
+    const loop = async () => {
+      while (!this.closed) {
+        try {
+          const reply = (await connection.call(
+            'XREAD',
+            'COUNT',
+            1000,
+            'BLOCK',
+            this.options.blockSliceMs,
+            'STREAMS',
+            this.key('log'),
+            lastId
+          )) as [string, [string, string[]][]][] | null
+          for (const [id, fields] of reply?.[0]?.[1] ?? []) {
+            lastId = id
+            const payload = fields[1] as string
+            const entry = { envelope: JSON.parse(payload) as Envelope, payload }
+            for (const listener of this.tailListeners) listener(entry)
+          }
+        } catch {
+          if (!this.closed) await new Promise((resolve) => setTimeout(resolve, 200))
+        }
+      }
+    }
+    void loop()
+  }
+
   private ensureGroup(): Promise<void> {
     this.groupReady ??= this.redis.xgroup('CREATE', this.key('log'), this.options.group, '0', 'MKSTREAM').then(
       () => undefined,
@@ -110,6 +162,8 @@ export class RedisChatLog implements ChatLog {
       if (pending.length > 0) return pending
       this.pendingDrained.add(consumer)
     }
+    const claimed = await this.claimIdle(consumer, count)
+    if (claimed.length > 0) return claimed
     const deadline = Date.now() + Math.max(blockMs, 0)
     for (;;) {
       const slice = Math.min(this.options.blockSliceMs, deadline - Date.now())
@@ -128,13 +182,41 @@ export class RedisChatLog implements ChatLog {
     return rows.flatMap(([position, fields]) => (fields ? [{ position, envelope: JSON.parse(fields[1] as string) as Envelope }] : []))
   }
 
+  /** Entries another consumer fetched and left unacknowledged for `claimIdleMs` (a dead worker). */
+  private async claimIdle(consumer: string, count: number): Promise<LogEntry[]> {
+    const reply = (await this.redis.call(
+      'XAUTOCLAIM',
+      this.key('log'),
+      this.options.group,
+      consumer,
+      this.options.claimIdleMs,
+      '0-0',
+      'COUNT',
+      count
+    )) as [string, [string, string[] | null][]]
+    return (reply[1] ?? []).flatMap(([position, fields]) =>
+      fields ? [{ position, envelope: JSON.parse(fields[1] as string) as Envelope }] : []
+    )
+  }
+
   async ack(positions: string[]): Promise<void> {
     if (positions.length === 0) return
-    await this.redis
-      .multi()
-      .xack(this.key('log'), this.options.group, ...positions)
-      .xdel(this.key('log'), ...positions)
-      .exec()
+    await this.redis.xack(this.key('log'), this.options.group, ...positions)
+    if (Date.now() - this.lastTrim > 5000) {
+      this.lastTrim = Date.now()
+      await this.trim()
+    }
+  }
+
+  /** Drops what every consumer has acked and every tail reader has long seen. */
+  private async trim(): Promise<void> {
+    const groups = (await this.redis.call('XINFO', 'GROUPS', this.key('log'))) as unknown[][]
+    const group = groups.map(toRecord).find((g) => g.name === this.options.group)
+    const pending = (await this.redis.xpending(this.key('log'), this.options.group)) as [number, string | null, ...unknown[]]
+    const bounds = [String(group?.['last-delivered-id'] ?? '0-0'), `${Date.now() - this.options.tailRetentionMs}-0`]
+    if (pending[1]) bounds.push(pending[1])
+    const minId = bounds.reduce((a, b) => (compareIds(a, b) <= 0 ? a : b))
+    await this.redis.xtrim(this.key('log'), 'MINID', '~', minId)
   }
 
   async pendingCount(): Promise<number> {
@@ -144,7 +226,9 @@ export class RedisChatLog implements ChatLog {
   }
 
   async close(): Promise<void> {
+    this.closed = true
     this.blocking.disconnect()
+    this.tailConnection?.disconnect()
   }
 }
 
@@ -162,4 +246,16 @@ function splitEnvelope(message: NewMessage, ts: number): { head: string; tail: s
   const head = `${JSON.stringify({ id, room }).slice(0, -1)},"seq":`
   const tail = `,${JSON.stringify(rest).slice(1)}`
   return { head, tail }
+}
+
+function toRecord(flat: unknown[]): Record<string, unknown> {
+  const record: Record<string, unknown> = {}
+  for (let i = 0; i + 1 < flat.length; i += 2) record[String(flat[i])] = flat[i + 1]
+  return record
+}
+
+function compareIds(a: string, b: string): number {
+  const [am = 0, as = 0] = a.split('-').map(Number)
+  const [bm = 0, bs = 0] = b.split('-').map(Number)
+  return am - bm || as - bs
 }

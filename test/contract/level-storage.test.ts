@@ -1,6 +1,6 @@
 import { describeAccountsContract } from '../../storage/accounts/accounts.contract.js'
 import { LevelAccountsStore } from '../../storage/accounts/level-accounts-store.js'
-import { describeChatLogContract } from '../../storage/chat-log/chat-log.contract.js'
+import { CLAIM_IDLE_MS, describeChatLogContract } from '../../storage/chat-log/chat-log.contract.js'
 import { LevelChatLog } from '../../storage/chat-log/level-chat-log.js'
 import { describeHistoryContract } from '../../storage/history/history.contract.js'
 import { LevelHistoryStore } from '../../storage/history/level-history-store.js'
@@ -32,6 +32,6 @@ async function levelHarness<T extends { close(): Promise<void> }>(make: (db: Str
   }
 }
 
-describeChatLogContract('LevelChatLog', () => levelHarness((db) => LevelChatLog.open(db)))
+describeChatLogContract('LevelChatLog', () => levelHarness((db) => LevelChatLog.open(db, { claimIdleMs: CLAIM_IDLE_MS })))
 describeHistoryContract('LevelHistoryStore', () => levelHarness((db) => new LevelHistoryStore(db)))
 describeAccountsContract('LevelAccountsStore', () => levelHarness((db) => new LevelAccountsStore(db)))

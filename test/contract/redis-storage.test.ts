@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import { afterAll, beforeAll } from 'vitest'
-import { describeChatLogContract } from '../../storage/chat-log/chat-log.contract.js'
+import { CLAIM_IDLE_MS, describeChatLogContract } from '../../storage/chat-log/chat-log.contract.js'
 import { RedisChatLog } from '../../storage/chat-log/redis-chat-log.js'
 import { startTestRedis, type TestRedis } from '../helpers/redis-server.js'
 
@@ -20,7 +20,7 @@ async function redisChatLogHarness() {
   return {
     async open() {
       connection = redis.client()
-      const log = new RedisChatLog(connection, { prefix, blockSliceMs: 200 })
+      const log = new RedisChatLog(connection, { prefix, blockSliceMs: 200, claimIdleMs: CLAIM_IDLE_MS })
       const handle = connection
       const close = log.close.bind(log)
       return Object.assign(log, {
