@@ -3,7 +3,7 @@ import MQEmitterRedis from 'mqemitter-redis'
 import { RedisConnectionCounter } from '../broker/connection-counters/redis-connection-counter.js'
 import { RedisMembershipFeed } from '../broker/membership-feeds/redis-membership-feed.js'
 import { RedisRateLimiter } from '../broker/rate-limiters/redis-rate-limiter.js'
-import { withReadableRetained } from '../broker/readable-retained.js'
+import type { Emitter } from '../broker/split-emitter.js'
 import { type Config, requireClusterConfig } from '../core/config.js'
 import type { Logger } from '../core/logger.js'
 import { openClusterStorage } from '../storage/cluster.js'
@@ -28,14 +28,15 @@ export async function startClusterNode(config: Config, logger: Logger, role: Clu
   })
   const nodeId = config.MQCHAT_NODE_ID ?? `${role}-${process.pid}`
   const redisOptions = storage.redis.options
-  const mq = new MQEmitterRedis({ ...redisOptions, lazyConnect: false })
+  const mq = new MQEmitterRedis({ ...redisOptions, lazyConnect: false }) as unknown as Emitter
   const membershipFeed = new RedisMembershipFeed(storage.redis, prefix)
   const sessions = storage.redis.duplicate()
   const node = await startNode(config, logger.child({ node: nodeId, role }), {
     chatLog: storage.chatLog,
     history: storage.history,
     accounts: storage.accounts,
-    persistence: withReadableRetained(new AsyncRedisPersistence({ conn: sessions })),
+    cursors: storage.cursors,
+    persistence: new AsyncRedisPersistence({ conn: sessions }),
     mq,
     rateLimiter: new RedisRateLimiter(storage.redis, prefix, {
       perSecond: config.MQCHAT_RATE_LIMIT_PER_SECOND,

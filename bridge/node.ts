@@ -1,17 +1,18 @@
 import { Registry } from 'prom-client'
 import { createApp } from '../api/app.js'
-import { createBroker } from '../broker/broker.js'
+import { type BrokerDeps, createBroker } from '../broker/broker.js'
 import type { ConnectionCounter } from '../broker/connection-counters/connection-counter.js'
 import { listenTcp } from '../broker/listeners/tcp.js'
 import type { MembershipFeed } from '../broker/membership-feeds/membership-feed.js'
-import type { RetainedSource } from '../broker/presence.js'
 import type { RateLimiter } from '../broker/rate-limiters/rate-limiter.js'
+import type { Emitter } from '../broker/split-emitter.js'
 import type { Config } from '../core/config.js'
 import type { Logger } from '../core/logger.js'
 import { createTokenService } from '../core/tokens.js'
 import type { AccountsStore } from '../storage/accounts/accounts-store.js'
 import type { ChatLog } from '../storage/chat-log/chat-log.js'
 import type { HistoryStore } from '../storage/history/history-store.js'
+import type { SessionCursors } from '../storage/session-cursors/session-cursors.js'
 import { closeServer, listenHttp } from './http-server.js'
 import { startPersister } from './persister.js'
 
@@ -20,8 +21,9 @@ export interface NodeParts {
   chatLog: ChatLog
   history: HistoryStore
   accounts: AccountsStore
-  persistence: RetainedSource & { setup(broker: unknown): Promise<void> }
-  mq?: unknown
+  persistence: BrokerDeps['persistence']
+  mq?: Emitter
+  cursors: SessionCursors
   rateLimiter: RateLimiter
   membershipFeed: MembershipFeed
   connectionCounter: ConnectionCounter
@@ -67,7 +69,8 @@ export async function startNode(config: Config, logger: Logger, parts: NodeParts
         allowAnonymous: config.MQCHAT_ALLOW_ANONYMOUS,
         maxConnectionsPerUser: config.MQCHAT_MAX_CONNECTIONS_PER_USER,
         maxMessageBytes: config.MQCHAT_MAX_MESSAGE_BYTES,
-        resetStalePresence: parts.resetStalePresence
+        resetStalePresence: parts.resetStalePresence,
+        offlineReplayLimit: config.MQCHAT_OFFLINE_REPLAY_LIMIT
       }
     )
     cleanup.push(() => broker.close())
@@ -87,11 +90,7 @@ export async function startNode(config: Config, logger: Logger, parts: NodeParts
           chatLog: parts.chatLog,
           tokens,
           chat: {
-            async send(userId, roomId, message) {
-              const result = await broker.pipeline.send(userId, roomId, message)
-              if (!result.duplicate) await broker.publishChat(result)
-              return result
-            },
+            send: (userId, roomId, message) => broker.pipeline.send(userId, roomId, message),
             membershipChanged: broker.membershipChanged
           },
           registry,

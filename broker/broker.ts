@@ -1,10 +1,13 @@
 import { Aedes, type AuthenticateError, type Client } from 'aedes'
+import Packet from 'aedes-packet'
+import mqemitter from 'mqemitter'
 import type { Registry } from 'prom-client'
 import type { Logger } from '../core/logger.js'
 import type { TokenService } from '../core/tokens.js'
-import { topics } from '../core/topics.js'
+import { chatRoomOf, topics } from '../core/topics.js'
 import type { AccountsStore } from '../storage/accounts/accounts-store.js'
-import type { AppendResult, ChatLog } from '../storage/chat-log/chat-log.js'
+import type { ChatLog } from '../storage/chat-log/chat-log.js'
+import type { SessionCursors } from '../storage/session-cursors/session-cursors.js'
 import { type ChatPipeline, type ChatPipelineOptions, createChatPipeline } from './chat-pipeline.js'
 import type { ConnectionCounter } from './connection-counters/connection-counter.js'
 import type { BrokerContext, BrokerOptions, Identity } from './context.js'
@@ -17,6 +20,9 @@ import type { MembershipFeed } from './membership-feeds/membership-feed.js'
 import { createBrokerMetrics } from './metrics.js'
 import { createPresenceTracker, type RetainedSource } from './presence.js'
 import type { RateLimiter } from './rate-limiters/rate-limiter.js'
+import { type AdaptablePersistence, adaptPersistence } from './session-persistence.js'
+import { SessionReplay } from './session-replay.js'
+import { type Emitter, SplitEmitter } from './split-emitter.js'
 
 export interface BrokerDeps {
   chatLog: ChatLog
@@ -24,9 +30,10 @@ export interface BrokerDeps {
   tokens: TokenService
   rateLimiter: RateLimiter
   /** An async Aedes persistence (aedes-persistence 11 interface). */
-  persistence: RetainedSource & { setup(broker: unknown): Promise<void> }
-  /** An mqemitter; Aedes's in-process one when absent. */
-  mq?: unknown
+  persistence: AdaptablePersistence & RetainedSource & { setup(broker: unknown): Promise<void> }
+  /** The cluster's mqemitter (mqemitter-redis); one node needs none. Chat messages never travel on it. */
+  mq?: Emitter
+  cursors: SessionCursors
   membershipFeed: MembershipFeed
   connectionCounter: ConnectionCounter
   logger: Logger
@@ -37,14 +44,14 @@ export type MqchatBrokerOptions = BrokerOptions &
   ChatPipelineOptions & {
     /** Single node only: after a crash nobody is connected, so retained "online" states are stale. */
     resetStalePresence: boolean
+    /** Most chat messages replayed per room to a returning persistent session. */
+    offlineReplayLimit: number
   }
 
 export interface MqchatBroker {
   aedes: Aedes
   pipeline: ChatPipeline
   directory: UserDirectory
-  /** Counts and fans out a (non-duplicate) message sequenced outside MQTT (the REST API). */
-  publishChat(result: AppendResult): Promise<void>
   /** Applies a membership change to live connections on every node and announces it. */
   membershipChanged(roomId: string, userId: string, isMember: boolean, by: string): Promise<void>
   notify(userId: string, notice: Record<string, unknown>): void
@@ -57,13 +64,18 @@ export async function createBroker(deps: BrokerDeps, options: MqchatBrokerOption
   const directory = new UserDirectory()
   const identities = new WeakMap<Client, Identity>()
   const metrics = createBrokerMetrics(deps.registry)
-  const pipeline = createChatPipeline({ ...deps, directory }, { ...options, onRejected: (reason) => metrics.rejects.inc({ reason }) })
+  const pipeline = createChatPipeline(
+    { ...deps, directory },
+    { ...options, onRejected: (reason) => metrics.rejects.inc({ reason }), onAccepted: () => metrics.messagesIn.inc() }
+  )
+  const persistence = adaptPersistence(deps.persistence)
+  const mq = new SplitEmitter(mqemitter({ concurrency: 100, matchEmptyLevels: true }) as Emitter, deps.mq)
   // Aedes hooks take callbacks; a throw inside one must not become an unhandled rejection.
   const hookFailed = (error: unknown) => logger.error({ err: error }, 'aedes hook callback threw')
 
   const aedes = new Aedes({
-    persistence: deps.persistence,
-    mq: deps.mq,
+    persistence,
+    mq,
     preConnect(client, packet, callback) {
       preConnect(client, packet)
       callback(null, true)
@@ -93,8 +105,10 @@ export async function createBroker(deps: BrokerDeps, options: MqchatBrokerOption
     },
     authorizeForward(client, packet) {
       if (!mayReceive(ctx, identities.get(client), packet.topic)) return null
-      metrics.messagesOut.inc()
-      return packet
+      const room = chatRoomOf(packet.topic)
+      const forwarded = room === null ? packet : replay.forward(client, packet, room)
+      if (forwarded) metrics.messagesOut.inc()
+      return forwarded
     }
   })
 
@@ -119,14 +133,48 @@ export async function createBroker(deps: BrokerDeps, options: MqchatBrokerOption
     logger,
     options,
     notify,
-    presence: createPresenceTracker(aedes, deps.persistence, deps.connectionCounter)
+    presence: createPresenceTracker(aedes, deps.persistence, deps.connectionCounter),
+    replay: new SessionReplay(
+      { aedes, chatLog: deps.chatLog, cursors: deps.cursors, directory, notify, logger },
+      { limit: options.offlineReplayLimit, batchSize: 500 }
+    )
   }
+  const replay = ctx.replay
 
   aedes.on('clientError', (client, error) => logger.debug({ clientId: client.id, err: error.message }, 'client error'))
   aedes.on('connectionError', (client, error) => logger.debug({ clientId: client.id, err: error.message }, 'connection error'))
   aedes.on('error' as 'clientError', (error: unknown) => logger.error({ err: error }, 'broker error'))
+  const replayFailed = (err: unknown) => logger.error({ err }, 'session replay failed')
+  aedes.on('clientReady', (client) => void replay.ready(client).catch(replayFailed))
+  aedes.on(
+    'subscribe',
+    (subscriptions, client) =>
+      void replay
+        .subscribed(
+          client,
+          subscriptions.map((s) => s.topic)
+        )
+        .catch(replayFailed)
+  )
+  aedes.on('ack', (packet, client) => replay.acked(client, packet as { topic?: string; payload?: Buffer }))
+  aedes.on('clientDisconnect', (client) => {
+    replay.disconnected(client)
+    persistence.forget(client.id)
+  })
 
   await aedes.listen()
+  // every node delivers chat messages from its own tail of the log: one order, seq order, everywhere
+  const stopTail = await deps.chatLog.tail(({ envelope, payload }) => {
+    const packet = {
+      cmd: 'publish',
+      topic: topics.roomMessages(envelope.room),
+      payload: Buffer.from(payload),
+      qos: 1,
+      retain: false,
+      dup: false
+    }
+    mq.emitLocal(new Packet(packet, aedes) as { topic: string })
+  })
   await deps.membershipFeed.subscribe((change) => directory.membershipChanged(change.roomId, change.userId, change.isMember))
   if (options.resetStalePresence) {
     const stale = await ctx.presence.resetStale()
@@ -137,10 +185,6 @@ export async function createBroker(deps: BrokerDeps, options: MqchatBrokerOption
     aedes,
     pipeline,
     directory,
-    publishChat(result) {
-      metrics.messagesIn.inc()
-      return publish(topics.roomMessages(result.envelope.room), result.payload, 1)
-    },
     async membershipChanged(roomId, userId, isMember, by) {
       await deps.membershipFeed.publish({ roomId, userId, isMember })
       const type = isMember ? 'member_added' : 'member_removed'
@@ -150,6 +194,10 @@ export async function createBroker(deps: BrokerDeps, options: MqchatBrokerOption
       notify(userId, { type: isMember ? 'invited' : 'removed', room: roomId, by })
     },
     notify,
-    close: () => new Promise<void>((resolve) => aedes.close(() => resolve()))
+    async close() {
+      await new Promise<void>((resolve) => aedes.close(() => resolve()))
+      stopTail()
+      await replay.flush()
+    }
   }
 }

@@ -16,6 +16,8 @@ export interface ChatPipelineOptions {
   maxMessageBytes: number
   /** Told the reason of every refused send, from MQTT or REST (metrics). */
   onRejected?(reason: string): void
+  /** Told of every message newly sequenced (metrics). */
+  onAccepted?(): void
 }
 
 /** What a sender hands in: raw MQTT payload bytes, or a JSON body already parsed by the REST API. */
@@ -72,10 +74,16 @@ export function createChatPipeline(deps: ChatPipelineDeps, options: ChatPipeline
 
   return {
     send(userId, roomId, raw) {
-      return send(userId, roomId, raw).catch((error: unknown) => {
-        if (error instanceof MqchatError) options.onRejected?.(error.code)
-        throw error
-      })
+      return send(userId, roomId, raw).then(
+        (result) => {
+          if (!result.duplicate) options.onAccepted?.()
+          return result
+        },
+        (error: unknown) => {
+          if (error instanceof MqchatError) options.onRejected?.(error.code)
+          throw error
+        }
+      )
     },
 
     peekId(raw) {

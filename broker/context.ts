@@ -6,6 +6,7 @@ import type { ChatPipeline } from './chat-pipeline.js'
 import type { UserDirectory } from './directory.js'
 import type { BrokerMetrics } from './metrics.js'
 import type { PresenceTracker } from './presence.js'
+import type { SessionReplay } from './session-replay.js'
 
 /** Who is behind an MQTT connection; `userId` is null for anonymous generic-topic clients. */
 export interface Identity {
@@ -32,6 +33,7 @@ export interface BrokerContext {
   /** Publishes a QoS 1 notice to `users/{userId}/inbox`. */
   notify(userId: string, notice: Record<string, unknown>): void
   presence: PresenceTracker
+  replay: SessionReplay
 }
 
 /** Where a publish goes that is acknowledged but must reach no one (rejected or duplicate sends). */

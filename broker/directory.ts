@@ -52,6 +52,11 @@ export class UserDirectory {
     else rooms.delete(roomId)
   }
 
+  /** Rooms of a connected user (empty for users not connected here). */
+  roomsOf(userId: string): string[] {
+    return [...(this.users.get(userId)?.rooms ?? [])]
+  }
+
   onlineUsers(): string[] {
     return [...this.users.keys()]
   }

@@ -26,6 +26,12 @@ export const configSchema = z.object({
   MQCHAT_RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).default(50).describe('Chat sends per user per second (0 disables)'),
   MQCHAT_RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(200).describe('Chat sends a user may burst above the rate'),
   MQCHAT_MAX_CONNECTIONS_PER_USER: z.coerce.number().int().min(1).default(32).describe('Simultaneous MQTT connections per user'),
+  MQCHAT_OFFLINE_REPLAY_LIMIT: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(5000)
+    .describe('Most chat messages per room replayed to a returning persistent session; past it an overflow notice'),
   MQCHAT_FSYNC: flag(false).describe('fsync the chat log before acknowledging (survives power loss, not only process crashes)'),
   REDIS_URL: z.string().min(1).optional().describe('Cluster mode: Redis for the chat log, sessions, fan-out, presence and rate limits'),
   MONGODB_URL: z.string().min(1).optional().describe('Cluster mode: MongoDB for history, users and rooms'),

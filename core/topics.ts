@@ -44,3 +44,21 @@ export const topics = {
   inbox: (userId: string) => `users/${userId}/inbox`,
   presence: (userId: string) => `presence/${userId}`
 }
+
+/** Whether an MQTT topic filter (with + and #) matches a concrete topic. */
+export function matchesFilter(filter: string, topic: string): boolean {
+  const f = filter.split('/')
+  const t = topic.split('/')
+  for (let i = 0; i < f.length; i++) {
+    if (f[i] === '#') return true
+    if (i >= t.length || (f[i] !== '+' && f[i] !== t[i])) return false
+  }
+  return f.length === t.length
+}
+
+/** `rooms/{roomId}/messages` -> roomId, without allocating for other topics. */
+export function chatRoomOf(topic: string): string | null {
+  if (!topic.startsWith('rooms/') || !topic.endsWith('/messages')) return null
+  const room = topic.slice(6, -9)
+  return room.length > 0 && !room.includes('/') ? room : null
+}

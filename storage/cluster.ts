@@ -3,6 +3,7 @@ import { MongoClient } from 'mongodb'
 import { MongoAccountsStore } from './accounts/mongo-accounts-store.js'
 import { RedisChatLog } from './chat-log/redis-chat-log.js'
 import { MongoHistoryStore } from './history/mongo-history-store.js'
+import { RedisSessionCursors } from './session-cursors/redis-session-cursors.js'
 
 export interface ClusterStorageOptions {
   redisUrl: string
@@ -17,6 +18,7 @@ export interface ClusterStorage {
   chatLog: RedisChatLog
   history: MongoHistoryStore
   accounts: MongoAccountsStore
+  cursors: RedisSessionCursors
   close(): Promise<void>
 }
 
@@ -78,6 +80,7 @@ export async function openClusterStorage(options: ClusterStorageOptions): Promis
     chatLog,
     history,
     accounts,
+    cursors: new RedisSessionCursors(redis, options.redisPrefix),
     async close() {
       await chatLog.close()
       await mongo.close()

@@ -5,11 +5,13 @@ import { LevelAccountsStore } from './accounts/level-accounts-store.js'
 import { LevelChatLog } from './chat-log/level-chat-log.js'
 import { LevelHistoryStore } from './history/level-history-store.js'
 import { openLevel } from './level.js'
+import { LevelSessionCursors } from './session-cursors/level-session-cursors.js'
 
 export interface EmbeddedStorage {
   chatLog: LevelChatLog
   history: LevelHistoryStore
   accounts: LevelAccountsStore
+  cursors: LevelSessionCursors
   /** The LevelDB that `aedes-persistence-level` keeps MQTT sessions in. */
   sessions: ClassicLevel
   close(): Promise<void>
@@ -18,22 +20,24 @@ export interface EmbeddedStorage {
 /** Opens every embedded store under one data directory, one LevelDB each. */
 export async function openEmbeddedStorage(dataDir: string, options: { sync?: boolean } = {}): Promise<EmbeddedStorage> {
   await mkdir(dataDir, { recursive: true })
-  const [logDb, historyDb, accountsDb] = await Promise.all(
-    ['chat-log', 'history', 'accounts'].map((name) => openLevel(join(dataDir, name)))
+  const [logDb, historyDb, accountsDb, cursorsDb] = await Promise.all(
+    ['chat-log', 'history', 'accounts', 'session-cursors'].map((name) => openLevel(join(dataDir, name)))
   )
   const sessions = new ClassicLevel(join(dataDir, 'sessions'))
   await sessions.open()
   const chatLog = await LevelChatLog.open(logDb!, options)
   const history = new LevelHistoryStore(historyDb!)
   const accounts = new LevelAccountsStore(accountsDb!)
+  const cursors = new LevelSessionCursors(cursorsDb!)
   return {
     chatLog,
     history,
     accounts,
+    cursors,
     sessions,
     async close() {
-      await Promise.all([chatLog.close(), history.close(), accounts.close()])
-      await Promise.all([logDb!.close(), historyDb!.close(), accountsDb!.close(), sessions.close()])
+      await Promise.all([chatLog.close(), history.close(), accounts.close(), cursors.close()])
+      await Promise.all([logDb!.close(), historyDb!.close(), accountsDb!.close(), cursorsDb!.close(), sessions.close()])
     }
   }
 }

@@ -6,6 +6,8 @@ declare module 'aedes-persistence-level/asyncPersistence.js' {
     constructor(db: ClassicLevel)
     setup(broker: unknown): Promise<void>
     createRetainedStreamCombi(patterns: string[]): AsyncIterable<{ topic: string; payload: unknown }>
+    outgoingUpdate(client: { id: string }, packet: unknown): Promise<unknown>
+    outgoingClearMessageId(client: { id: string }, packet: { messageId?: number }): Promise<unknown>
     destroy(): Promise<void>
   }
 }
@@ -18,6 +20,8 @@ declare module 'aedes-persistence-redis/asyncPersistence.js' {
     constructor(options: { conn?: Redis; maxSessionDelivery?: number })
     setup(broker: unknown): Promise<void>
     createRetainedStreamCombi(patterns: string[]): AsyncIterable<{ topic: string; payload: unknown }>
+    outgoingUpdate(client: { id: string }, packet: unknown): Promise<unknown>
+    outgoingClearMessageId(client: { id: string }, packet: { messageId?: number }): Promise<unknown>
     destroy(): Promise<void>
   }
 }
@@ -28,4 +32,16 @@ declare module 'mqemitter-redis' {
     constructor(options: Record<string, unknown>)
     close(callback: () => void): void
   }
+}
+
+declare module 'aedes-packet' {
+  /** Aedes's packet: copies a publish and stamps it with the broker id and a per-broker counter. */
+  export default class Packet {
+    constructor(original: Record<string, unknown>, broker?: unknown)
+  }
+}
+
+declare module 'mqemitter' {
+  /** Aedes's in-process message bus. */
+  export default function mqemitter(options?: { concurrency?: number; matchEmptyLevels?: boolean }): unknown
 }

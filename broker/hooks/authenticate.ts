@@ -46,6 +46,7 @@ export async function authenticate(ctx: BrokerContext, client: Client, password:
   ctx.identities.set(client, { userId })
   ctx.directory.attach(userId, rooms)
   ctx.presence.connected(userId)
+  await ctx.replay.connected(client, userId)
   ctx.metrics.connections.inc()
   client.conn.once('close', () => {
     ctx.metrics.connections.dec()

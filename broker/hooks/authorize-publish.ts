@@ -50,36 +50,22 @@ export async function authorizePublish(ctx: BrokerContext, client: Client | null
   }
 }
 
+/**
+ * The message is in the durable chat log when `send` resolves; every node's tail of the log
+ * delivers it to subscribers in seq order and persistent sessions replay it from there, so the
+ * sender's own packet is discarded and the PUBACK follows the append.
+ */
 async function sendChat(ctx: BrokerContext, userId: string, roomId: string, packet: PublishPacket): Promise<void> {
   const raw = packet.payload as Buffer
+  discard(packet)
   try {
     const result = await ctx.pipeline.send(userId, roomId, raw)
-    if (result.duplicate) {
-      discard(packet)
-      ctx.notify(userId, { type: 'duplicate', id: result.envelope.id, room: roomId, seq: result.envelope.seq })
-      return
-    }
-    ctx.metrics.messagesIn.inc()
-    // Aedes writes a QoS 1 PUBACK *before* it publishes the packet (aedes/lib/handlers/publish.js),
-    // so a crash in between loses an acknowledged message from the offline session queues.
-    // Fan out the envelope here instead: the PUBACK then follows the offline enqueue.
-    const { topic, qos } = packet
-    discard(packet)
-    await fanOut(ctx, topic, qos, result.payload)
+    if (result.duplicate) ctx.notify(userId, { type: 'duplicate', id: result.envelope.id, room: roomId, seq: result.envelope.seq })
   } catch (error) {
-    discard(packet)
     if (!(error instanceof MqchatError)) throw error
     // the pipeline counted this rejection already
     ctx.notify(userId, { type: 'rejected', id: ctx.pipeline.peekId(raw), room: roomId, reason: error.code, message: error.message })
   }
-}
-
-/** Publishes an enriched chat message: queued for offline sessions and handed to live subscribers when it resolves. */
-function fanOut(ctx: BrokerContext, topic: string, qos: PublishPacket['qos'], payload: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const packet = { cmd: 'publish' as const, topic, payload: Buffer.from(payload), qos, retain: false, dup: false }
-    ctx.aedes.publish(packet, (error) => (error ? reject(error) : resolve()))
-  })
 }
 
 /** Typing and receipts: members only, `from`/`ts` stamped by the server, delivered live at QoS 0, never queued or stored. */

@@ -5,6 +5,8 @@ import { LevelChatLog } from '../../storage/chat-log/level-chat-log.js'
 import { describeHistoryContract } from '../../storage/history/history.contract.js'
 import { LevelHistoryStore } from '../../storage/history/level-history-store.js'
 import { openLevel, type StringLevel } from '../../storage/level.js'
+import { LevelSessionCursors } from '../../storage/session-cursors/level-session-cursors.js'
+import { describeSessionCursorsContract } from '../../storage/session-cursors/session-cursors.contract.js'
 import { makeTempDir } from '../helpers/temp-dir.js'
 
 /** Each open() gets a fresh LevelDB handle on the same directory, as after a process restart. */
@@ -35,3 +37,4 @@ async function levelHarness<T extends { close(): Promise<void> }>(make: (db: Str
 describeChatLogContract('LevelChatLog', () => levelHarness((db) => LevelChatLog.open(db, { claimIdleMs: CLAIM_IDLE_MS })))
 describeHistoryContract('LevelHistoryStore', () => levelHarness((db) => new LevelHistoryStore(db)))
 describeAccountsContract('LevelAccountsStore', () => levelHarness((db) => new LevelAccountsStore(db)))
+describeSessionCursorsContract('LevelSessionCursors', () => levelHarness((db) => new LevelSessionCursors(db)))

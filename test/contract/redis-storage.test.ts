@@ -3,6 +3,8 @@ import type { Redis } from 'ioredis'
 import { afterAll, beforeAll } from 'vitest'
 import { CLAIM_IDLE_MS, describeChatLogContract } from '../../storage/chat-log/chat-log.contract.js'
 import { RedisChatLog } from '../../storage/chat-log/redis-chat-log.js'
+import { RedisSessionCursors } from '../../storage/session-cursors/redis-session-cursors.js'
+import { describeSessionCursorsContract } from '../../storage/session-cursors/session-cursors.contract.js'
 import { startTestRedis, type TestRedis } from '../helpers/redis-server.js'
 
 let redis: TestRedis
@@ -35,3 +37,17 @@ async function redisChatLogHarness() {
 }
 
 describeChatLogContract('RedisChatLog', redisChatLogHarness)
+
+describeSessionCursorsContract('RedisSessionCursors', async () => {
+  const prefix = `t${randomUUID()}:`
+  let connection: Redis | undefined
+  return {
+    async open() {
+      connection = redis.client()
+      const store = new RedisSessionCursors(connection, prefix)
+      const handle = connection
+      return Object.assign(store, { close: async () => handle.disconnect() })
+    },
+    async destroy() {}
+  }
+})
