@@ -33,8 +33,8 @@ export function adaptPersistence<T extends AdaptablePersistence>(persistence: T)
 
   persistence.outgoingUpdate = async (client, packet) => {
     if (chatRoomOf(packet.topic) === null || packet.messageId === undefined) return update(client, packet)
-    let deliveries = inflight.get(client.id)
-    if (!deliveries) inflight.set(client.id, (deliveries = new Map()))
+    const deliveries = inflight.get(client.id) ?? new Map<number, Delivery>()
+    inflight.set(client.id, deliveries)
     deliveries.set(packet.messageId, packet)
     // resolve with nothing: Aedes treats a resolved value as an error here
     return undefined

@@ -23,7 +23,10 @@ export class SplitEmitter implements Emitter {
   ) {}
 
   private both(call: (emitter: Emitter, done: () => void) => void, done?: () => void): void {
-    if (this.cluster === this.local) return call(this.local, done ?? (() => {}))
+    if (this.cluster === this.local) {
+      call(this.local, done ?? (() => {}))
+      return
+    }
     let waiting = 2
     const one = () => {
       waiting -= 1
