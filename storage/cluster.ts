@@ -36,9 +36,10 @@ function redact(url: string): string {
 
 /** Redis with its reconnect-forever behaviour, but the first connection must succeed. */
 export async function connectRedis(url: string): Promise<Redis> {
-  const redis = url.startsWith('redis+unix://')
-    ? new Redis({ path: url.slice('redis+unix://'.length), lazyConnect: true })
-    : new Redis(url, { lazyConnect: true })
+  // while Redis is away, commands fail after a few reconnect attempts (chat sends are then
+  // rejected as `unavailable`) instead of waiting indefinitely
+  const options = { lazyConnect: true, maxRetriesPerRequest: 3 }
+  const redis = url.startsWith('redis+unix://') ? new Redis({ ...options, path: url.slice('redis+unix://'.length) }) : new Redis(url, options)
   redis.on('error', () => {}) // reconnects are logged by whoever owns the process; never crash on them
   try {
     await redis.connect()
