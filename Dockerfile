@@ -1,0 +1,24 @@
+# mqchat: one image for every role (`mqchat dev`, `mqchat broker`, `mqchat bridge`); the role is the command.
+# TypeScript runs through tsx (a runtime dependency), so there is no build step.
+FROM node:20-slim
+
+ENV NODE_ENV=production
+WORKDIR /app
+
+# Dependencies first, so source edits do not reinstall them.
+# Not `npm ci`: the lock file records biome's optional per-platform binaries without versions (see .ci/run).
+COPY package.json package-lock.json ./
+RUN npm install --omit=dev --no-audit --no-fund && npm cache clean --force
+
+COPY . .
+
+# Embedded mode (`mqchat dev`) keeps its data here; cluster roles keep nothing on disk.
+RUN mkdir -p /app/data && chown node:node /app/data
+ENV MQCHAT_DATA_DIR=/app/data
+USER node
+
+# MQTT over TCP, HTTP (REST API, /mqtt WebSocket, /healthz, /readyz, /metrics)
+EXPOSE 1883 8080
+
+ENTRYPOINT ["node", "bin/mqchat.js"]
+CMD ["dev"]
