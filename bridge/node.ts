@@ -57,7 +57,7 @@ export async function startNode(config: Config, logger: Logger, parts: NodeParts
     const tokens = createTokenService(parts.jwtSecret, config.MQCHAT_TOKEN_TTL_SECONDS)
     if (parts.serve.persister) {
       const persister = startPersister(
-        { chatLog: parts.chatLog, history: parts.history, logger },
+        { chatLog: parts.chatLog, history: parts.history, logger, registry },
         { consumer: parts.serve.persister, batchSize: 500, blockMs: 1000, retryMs: 500 }
       )
       cleanup.push(() => persister.stop())

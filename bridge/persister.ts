@@ -1,3 +1,4 @@
+import { Gauge, Histogram, type Registry } from 'prom-client'
 import type { Logger } from '../core/logger.js'
 import type { ChatLog, LogEntry } from '../storage/chat-log/chat-log.js'
 import type { HistoryStore } from '../storage/history/history-store.js'
@@ -22,8 +23,25 @@ export interface Persister {
  * Chat log -> history, at least once: a batch is acknowledged only after the history
  * store has it, and the store's unique keys make a replay after a crash harmless.
  */
-export function startPersister(deps: { chatLog: ChatLog; history: HistoryStore; logger: Logger }, options: PersisterOptions): Persister {
+export function startPersister(
+  deps: { chatLog: ChatLog; history: HistoryStore; logger: Logger; registry: Registry },
+  options: PersisterOptions
+): Persister {
   const logger = deps.logger.child({ component: 'persister', consumer: options.consumer })
+  const batchSeconds = new Histogram({
+    name: 'mqchat_persist_batch_seconds',
+    help: 'Time to write one batch of the chat log to history and acknowledge it',
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [deps.registry]
+  })
+  new Gauge({
+    name: 'mqchat_log_backlog',
+    help: 'Chat log entries not yet persisted to history (the persisters lag)',
+    registers: [deps.registry],
+    async collect() {
+      this.set(await deps.chatLog.backlog().catch(() => Number.NaN))
+    }
+  })
   const controller = new AbortController()
   const { signal } = controller
 
@@ -33,8 +51,10 @@ export function startPersister(deps: { chatLog: ChatLog; history: HistoryStore; 
       try {
         if (batch.length === 0) batch = await deps.chatLog.fetch(options.consumer, options.batchSize, options.blockMs, signal)
         if (batch.length === 0) continue
+        const timer = batchSeconds.startTimer()
         await deps.history.insertMany(batch.map((entry) => entry.envelope))
         await deps.chatLog.ack(batch.map((entry) => entry.position))
+        timer()
         batch = []
       } catch (error) {
         logger.error({ err: error, entries: batch.length }, 'persist batch failed; retrying')

@@ -39,7 +39,9 @@ export async function connectRedis(url: string): Promise<Redis> {
   // while Redis is away, commands fail after a few reconnect attempts (chat sends are then
   // rejected as `unavailable`) instead of waiting indefinitely
   const options = { lazyConnect: true, maxRetriesPerRequest: 3 }
-  const redis = url.startsWith('redis+unix://') ? new Redis({ ...options, path: url.slice('redis+unix://'.length) }) : new Redis(url, options)
+  const redis = url.startsWith('redis+unix://')
+    ? new Redis({ ...options, path: url.slice('redis+unix://'.length) })
+    : new Redis(url, options)
   redis.on('error', () => {}) // reconnects are logged by whoever owns the process; never crash on them
   try {
     await redis.connect()

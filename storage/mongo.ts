@@ -15,15 +15,25 @@ export function onlyDuplicateKeys(error: unknown): boolean {
 
 /**
  * Creates the indexes that do not exist yet. Asking again for an existing index is a no-op
- * on MongoDB but makes FerretDB 1.24 drop the connection, so compare names first.
+ * on MongoDB but makes FerretDB 1.24 drop the connection, so compare names first; several
+ * processes starting at once may still race, which is fine once the indexes exist.
  */
 export async function ensureIndexes(collection: Collection<any>, indexes: IndexDescription[]): Promise<void> {
-  const existing = new Set(
-    await collection.indexes().then(
-      (found) => found.map((index) => index.name),
-      () => [] as string[]
+  const missing = async () => {
+    const existing = new Set(
+      await collection.indexes().then(
+        (found) => found.map((index) => index.name),
+        () => [] as string[]
+      )
     )
-  )
-  const missing = indexes.filter((index) => !existing.has(index.name))
-  if (missing.length > 0) await collection.createIndexes(missing)
+    return indexes.filter((index) => !existing.has(index.name))
+  }
+  const wanted = await missing()
+  if (wanted.length === 0) return
+  try {
+    await collection.createIndexes(wanted)
+  } catch (error) {
+    // another process created them at the same moment (on FerretDB the connection drops instead of a no-op)
+    if ((await missing()).length > 0) throw error
+  }
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { Router } from 'express'
+import { Histogram } from 'prom-client'
 import { z } from 'zod'
 import type { ApiDeps } from '../deps.js'
 import { readHistory } from '../history-reader.js'
@@ -18,14 +19,22 @@ const historyQuerySchema = z.object({
  * /v1/rooms/{id}/messages. Without `after`: newest first, `next` is the `before` of the
  * next older page. With `after`: oldest first (catch-up), `next` is the `after` of the next page.
  */
-export function messageRoutes({ accounts, history, chatLog, chat }: ApiDeps): Router {
+export function messageRoutes({ accounts, history, chatLog, chat, registry }: ApiDeps): Router {
   const router = Router({ mergeParams: true })
+  const historySeconds = new Histogram({
+    name: 'mqchat_history_request_seconds',
+    help: 'Time to answer one history page',
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [registry]
+  })
 
   router.get('/', async (req, res) => {
     const roomId = (req.params as { roomId: string }).roomId
     await roomForMember(accounts, roomId, currentUser(res.locals))
     const query = validate(historyQuerySchema, req.query)
+    const timer = historySeconds.startTimer()
     const messages = await readHistory(history, chatLog, roomId, query)
+    timer()
     const last = messages.at(-1)
     const next = messages.length === query.limit && last && (query.after !== undefined || last.seq > 1) ? last.seq : undefined
     res.json(next === undefined ? { messages } : { messages, next })

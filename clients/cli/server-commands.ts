@@ -7,6 +7,7 @@ import { createLogger, type Logger } from '../../core/logger.js'
 function explain(error: unknown, dataDir?: string): string | null {
   if (error instanceof ConfigError || error instanceof AddressInUse) return error.message
   if (error instanceof Error && error.name === 'ServiceUnreachable') return error.message
+  if (error instanceof Error && error.name.startsWith('Mongo')) return `MongoDB: ${error.message}`
   const code = (error as { code?: string; cause?: { code?: string } }).cause?.code ?? (error as { code?: string }).code
   if (code === 'LEVEL_LOCKED') return `data directory ${dataDir} is in use by another mqchat process`
   if (code === 'EACCES' || code === 'EROFS') return `data directory ${dataDir} is not writable`
@@ -52,9 +53,7 @@ export function registerServerCommands(program: Command): void {
   program
     .command('dev')
     .description('run broker, REST API, WebSocket and persister in one process on embedded storage')
-    .action(() =>
-      serve(async (config, logger) => (await import('../../bridge/dev-node.js')).startDevNode(config, logger))
-    )
+    .action(() => serve(async (config, logger) => (await import('../../bridge/dev-node.js')).startDevNode(config, logger)))
   program
     .command('broker')
     .description('run a cluster broker node: MQTT over TCP, sessions and fan-out on Redis (REDIS_URL, MONGODB_URL)')

@@ -82,8 +82,10 @@ export function describeChatLogContract(name: string, makeHarness: () => Promise
 
     it('hands every entry to the consumer in order until it is acknowledged', async () => {
       for (let i = 1; i <= 5; i++) await log.append(message('r', `m${i}`))
+      expect(await log.backlog()).toBe(5)
       const first = await log.fetch('worker-1', 3, 0)
       expect(first.map((e) => e.envelope.id)).toEqual(['m1', 'm2', 'm3'])
+      expect(await log.backlog()).toBe(5)
       await log.ack(first.map((e) => e.position))
       const second = await log.fetch('worker-1', 10, 0)
       expect(second.map((e) => e.envelope.id)).toEqual(['m4', 'm5'])
@@ -95,6 +97,7 @@ export function describeChatLogContract(name: string, makeHarness: () => Promise
       expect(redelivered.map((e) => e.envelope.id)).toEqual(['m4', 'm5'])
       await log.ack(redelivered.map((e) => e.position))
       expect(await log.pendingCount()).toBe(0)
+      expect(await log.backlog()).toBe(0)
     })
 
     it('tails every later append once, in seq order per room, until unsubscribed', async () => {

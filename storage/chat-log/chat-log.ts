@@ -62,5 +62,7 @@ export interface ChatLog {
   ack(positions: string[]): Promise<void>
   /** Entries fetched but not yet acknowledged. */
   pendingCount(): Promise<number>
+  /** Entries appended but not yet acknowledged by the consumer group: how far the persisters lag. */
+  backlog(): Promise<number>
   close(): Promise<void>
 }

@@ -32,6 +32,8 @@ export class LevelChatLog implements ChatLog {
   private readonly inflight = new Map<string, Promise<AppendResult>>()
   private readonly lastSeqs = new Map<string, number>()
   private position = 0
+  /** Entries in the consumer feed (appended, not yet acked). */
+  private feedLength = 0
   private fetchedUpTo = ''
   /** Fetched, not yet acked: position -> when it was fetched and what it holds. */
   private readonly unacked = new Map<string, { fetchedAt: number; entry: LogEntry }>()
@@ -46,6 +48,7 @@ export class LevelChatLog implements ChatLog {
   static async open(db: StringLevel, options: LevelChatLogOptions = {}): Promise<LevelChatLog> {
     const chatLog = new LevelChatLog(db, options)
     chatLog.position = Number((await chatLog.log.get('position')) ?? 0)
+    chatLog.feedLength = (await db.keys({ gt: 'f!', lt: 'f!~' }).all()).length
     return chatLog
   }
 
@@ -103,6 +106,7 @@ export class LevelChatLog implements ChatLog {
       for (const room of touched) ops.push({ type: 'put', key: `s!${room}`, value: String(this.lastSeqs.get(room)) })
       ops.push({ type: 'put', key: 'position', value: String(this.position) })
       if (touched.size > 0) await this.log.batch(ops, { sync: this.options.sync ?? false })
+      this.feedLength += results.filter((result) => typeof result !== 'number').length
       const duplicates = await this.loadDuplicates(batch, results)
       for (const [index, pending] of batch.entries()) {
         const result = results[index]
@@ -213,7 +217,11 @@ export class LevelChatLog implements ChatLog {
   async ack(positions: string[]): Promise<void> {
     if (positions.length === 0) return
     await this.log.batch(positions.map((position) => ({ type: 'del', key: `f!${position}` })))
-    for (const position of positions) this.unacked.delete(position)
+    for (const position of positions) if (this.unacked.delete(position)) this.feedLength -= 1
+  }
+
+  async backlog(): Promise<number> {
+    return this.feedLength
   }
 
   async pendingCount(): Promise<number> {

@@ -219,6 +219,13 @@ export class RedisChatLog implements ChatLog {
     await this.redis.xtrim(this.key('log'), 'MINID', '~', minId)
   }
 
+  async backlog(): Promise<number> {
+    await this.ensureGroup()
+    const groups = (await this.redis.call('XINFO', 'GROUPS', this.key('log'))) as unknown[][]
+    const group = groups.map(toRecord).find((g) => g.name === this.options.group)
+    return Number(group?.lag ?? 0) + Number(group?.pending ?? 0)
+  }
+
   async pendingCount(): Promise<number> {
     await this.ensureGroup()
     const summary = (await this.redis.xpending(this.key('log'), this.options.group)) as [number, ...unknown[]]
