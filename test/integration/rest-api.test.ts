@@ -382,7 +382,13 @@ describe('REST API core shapes (SPEC §6)', () => {
       expect(response.status).toBe(200)
       expect(response.headers.get('content-type')).toMatch(/^text\/plain/)
       const text = await response.text()
-      for (const name of ['mqchat_connections', 'mqchat_messages_in_total', 'mqchat_messages_out_total', 'mqchat_rejects_total', 'mqchat_log_backlog']) {
+      for (const name of [
+        'mqchat_connections',
+        'mqchat_messages_in_total',
+        'mqchat_messages_out_total',
+        'mqchat_rejects_total',
+        'mqchat_log_backlog'
+      ]) {
         expect(text).toMatch(new RegExp(`^# TYPE ${name} (counter|gauge)$`, 'm'))
       }
       for (const name of ['mqchat_persist_batch_seconds', 'mqchat_history_request_seconds']) {
