@@ -43,7 +43,7 @@ export async function startClusterNode(config: Config, logger: Logger, role: Clu
       burst: config.MQCHAT_RATE_LIMIT_BURST
     }),
     membershipFeed,
-    connectionCounter: new RedisConnectionCounter(storage.redis, prefix),
+    connectionCounter: new RedisConnectionCounter(storage.redis, { prefix, nodeId, heartbeatTtlMs: config.MQCHAT_NODE_TTL_MS }),
     jwtSecret: MQCHAT_JWT_SECRET,
     resetStalePresence: false,
     serve: role === 'broker' ? { mqtt: true, http: false, persister: null } : { mqtt: false, http: true, persister: nodeId },

@@ -70,7 +70,8 @@ export async function startNode(config: Config, logger: Logger, parts: NodeParts
         maxConnectionsPerUser: config.MQCHAT_MAX_CONNECTIONS_PER_USER,
         maxMessageBytes: config.MQCHAT_MAX_MESSAGE_BYTES,
         resetStalePresence: parts.resetStalePresence,
-        offlineReplayLimit: config.MQCHAT_OFFLINE_REPLAY_LIMIT
+        offlineReplayLimit: config.MQCHAT_OFFLINE_REPLAY_LIMIT,
+        presenceSweepMs: Math.max(config.MQCHAT_NODE_TTL_MS / 3, 100)
       }
     )
     cleanup.push(() => broker.close())

@@ -46,6 +46,8 @@ export type MqchatBrokerOptions = BrokerOptions &
     resetStalePresence: boolean
     /** Most chat messages replayed per room to a returning persistent session. */
     offlineReplayLimit: number
+    /** How often to look for dead nodes whose users' presence must turn offline. */
+    presenceSweepMs: number
   }
 
 export interface MqchatBroker {
@@ -180,6 +182,15 @@ export async function createBroker(deps: BrokerDeps, options: MqchatBrokerOption
     const stale = await ctx.presence.resetStale()
     if (stale > 0) logger.info({ users: stale }, 'reset stale online presence')
   }
+  // before any client connects here: forget what dead nodes (and this node's last run) counted
+  const sweep = () =>
+    ctx.presence.sweep().then(
+      (users) => users > 0 && logger.info({ users }, 'presence: connections of dead nodes forgotten'),
+      (err: unknown) => logger.warn({ err }, 'presence sweep failed')
+    )
+  await sweep()
+  const sweeper = setInterval(sweep, options.presenceSweepMs)
+  sweeper.unref()
 
   return {
     aedes,
@@ -195,9 +206,11 @@ export async function createBroker(deps: BrokerDeps, options: MqchatBrokerOption
     },
     notify,
     async close() {
+      clearInterval(sweeper)
       await new Promise<void>((resolve) => aedes.close(() => resolve()))
       stopTail()
       await replay.flush()
+      await deps.connectionCounter.close()
     }
   }
 }

@@ -8,6 +8,8 @@ export interface PresenceTracker {
   disconnected(userId: string): void
   /** After a crash, retained "online" states are stale: nobody is connected to a node that just started. */
   resetStale(): Promise<number>
+  /** Publishes offline for users whose only connections were on nodes that died. */
+  sweep(): Promise<number>
 }
 
 /** The part of an Aedes persistence that lists retained messages. */
@@ -39,6 +41,11 @@ export function createPresenceTracker(aedes: Aedes, retained: RetainedSource, co
         (count) => (count === 0 ? publish(userId, 'offline') : undefined),
         () => undefined
       )
+    },
+    async sweep() {
+      const offline = await counter.reapDeadNodes()
+      await Promise.all(offline.map((userId) => publish(userId, 'offline')))
+      return offline.length
     },
     async resetStale() {
       let reset = 0

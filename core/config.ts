@@ -42,6 +42,12 @@ export const configSchema = z.object({
     .min(1)
     .optional()
     .describe('Cluster mode: this process in logs and as its persister consumer name (default host-pid)'),
+  MQCHAT_NODE_TTL_MS: z.coerce
+    .number()
+    .int()
+    .min(300)
+    .default(15_000)
+    .describe('Cluster mode: a node silent this long is dead; its users go offline unless connected elsewhere'),
   MQCHAT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level')
 })
 

@@ -4,4 +4,11 @@ export interface ConnectionCounter {
   increment(userId: string): Promise<number>
   /** Returns the count after removing one connection (never below 0). */
   decrement(userId: string): Promise<number>
+  /**
+   * Forgets the connections of nodes that stopped without saying so (crashed) and returns the
+   * users left with none, whose presence is now offline. Called periodically by every node.
+   */
+  reapDeadNodes(): Promise<string[]>
+  /** Stops this node's heartbeat, if it keeps one. */
+  close(): Promise<void>
 }

@@ -1,5 +1,6 @@
 import type { ConnectionCounter } from './connection-counter.js'
 
+/** One node: counts in memory; a crash loses them with the connections they counted. */
 export class LocalConnectionCounter implements ConnectionCounter {
   private readonly counts = new Map<string, number>()
 
@@ -15,4 +16,10 @@ export class LocalConnectionCounter implements ConnectionCounter {
     else this.counts.set(userId, count)
     return count
   }
+
+  async reapDeadNodes(): Promise<string[]> {
+    return []
+  }
+
+  async close(): Promise<void> {}
 }

@@ -141,6 +141,23 @@ describe('cluster: broker nodes over Redis, history and accounts in MongoDB', ()
     expect(back.on(topic)).toHaveLength(1000)
   }, 60_000)
 
+  it('presence counts devices across nodes: online while any device is connected anywhere', async () => {
+    const frank = await rest.register('frank')
+    const watcher = await rest.register('watcher')
+    const watch = await connect(nodes[2]!.mqttUrl, watcher.token)
+    await watch.client.subscribeAsync(`presence/${frank.id}`, { qos: 1 })
+    const phone = await connect(nodes[0]!.mqttUrl, frank.token)
+    const laptop = await connect(nodes[1]!.mqttUrl, frank.token)
+    await watch.waitFor(`presence/${frank.id}`, 1)
+    await phone.end()
+    await laptop.client.publishAsync(`presence/${frank.id}`, 'ignored')
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    expect(watch.on(`presence/${frank.id}`).map((p) => p.status)).toEqual(['online'])
+    await laptop.end()
+    const states = await watch.waitFor(`presence/${frank.id}`, 2)
+    expect(states.map((p) => p.status)).toEqual(['online', 'offline'])
+  })
+
   it('a member removed through the bridge stops receiving on another node at once', async () => {
     const dana = await rest.register('dana')
     const eve = await rest.register('eve')
