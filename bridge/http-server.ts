@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http'
+import { createServer } from 'node:http'
 import type { Aedes } from 'aedes'
 import type { Express } from 'express'
 import { listen } from '../broker/listeners/listen.js'
@@ -9,13 +9,19 @@ export async function listenHttp(
   app: Express,
   aedes: Aedes,
   options: { host: string; port: number; maxFrameBytes: number }
-): Promise<{ server: Server; port: number }> {
+): Promise<{ port: number; close(): Promise<void> }> {
   const { host, port } = options
   const server = createServer(app)
-  attachWebSocket(aedes, server, '/mqtt', options.maxFrameBytes)
-  return { server, port: await listen(server, port, host, 'HTTP') }
-}
-
-export function closeServer(server: { close(cb: (err?: Error) => void): unknown }): Promise<void> {
-  return new Promise((resolve) => server.close(() => resolve()))
+  const wss = attachWebSocket(aedes, server, '/mqtt', options.maxFrameBytes)
+  return {
+    port: await listen(server, port, host, 'HTTP'),
+    /** Stops accepting and ends every connection, WebSocket ones too (closeAllConnections skips upgraded sockets). */
+    close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+      for (const client of wss.clients) client.terminate()
+      wss.close()
+      server.closeAllConnections()
+      return closed
+    }
+  }
 }

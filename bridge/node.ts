@@ -13,7 +13,7 @@ import type { AccountsStore } from '../storage/accounts/accounts-store.js'
 import type { ChatLog } from '../storage/chat-log/chat-log.js'
 import type { HistoryStore } from '../storage/history/history-store.js'
 import type { SessionCursors } from '../storage/session-cursors/session-cursors.js'
-import { closeServer, listenHttp } from './http-server.js'
+import { listenHttp } from './http-server.js'
 import { startPersister } from './persister.js'
 
 /** Everything a node is assembled from; embedded and cluster modes differ only here. */
@@ -106,10 +106,7 @@ export async function startNode(config: Config, logger: Logger, parts: NodeParts
         // room for one largest chat message plus MQTT framing and a batch of small packets
         maxFrameBytes: 2 * config.MQCHAT_MAX_MESSAGE_BYTES + 65_536
       })
-      cleanup.push(async () => {
-        http.server.closeAllConnections()
-        await closeServer(http.server)
-      })
+      cleanup.push(() => http.close())
       httpPort = http.port
     }
     ready = true
