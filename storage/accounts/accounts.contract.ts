@@ -1,10 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { type StoreHarness, useStore } from '../contract-harness.js'
 import type { AccountsStore, Room, User } from './accounts-store.js'
 
-export interface AccountsHarness {
-  open(): Promise<AccountsStore>
-  destroy(): Promise<void>
-}
+export type AccountsHarness = StoreHarness<AccountsStore>
 
 const user = (id: string): User => ({ id, displayName: id.toUpperCase(), passwordHash: 'scrypt$x', createdAt: 1 })
 const room = (id: string, members: string[]): Room => ({
@@ -18,56 +16,45 @@ const room = (id: string, members: string[]): Room => ({
 
 export function describeAccountsContract(name: string, makeHarness: () => Promise<AccountsHarness>): void {
   describe(`AccountsStore contract: ${name}`, () => {
-    let harness: AccountsHarness
-    let store: AccountsStore
-
-    beforeEach(async () => {
-      harness = await makeHarness()
-      store = await harness.open()
-    })
-    afterEach(async () => {
-      await store.close()
-      await harness.destroy()
-    })
+    const ctx = useStore(makeHarness)
 
     it('creates users once', async () => {
-      await store.createUser(user('alice'))
-      expect(await store.getUser('alice')).toEqual(user('alice'))
-      expect(await store.getUser('nobody')).toBeNull()
-      await expect(store.createUser(user('alice'))).rejects.toMatchObject({ code: 'conflict' })
-      const racing = await Promise.allSettled([store.createUser(user('bob')), store.createUser(user('bob'))])
+      await ctx.store.createUser(user('alice'))
+      expect(await ctx.store.getUser('alice')).toEqual(user('alice'))
+      expect(await ctx.store.getUser('nobody')).toBeNull()
+      await expect(ctx.store.createUser(user('alice'))).rejects.toMatchObject({ code: 'conflict' })
+      const racing = await Promise.allSettled([ctx.store.createUser(user('bob')), ctx.store.createUser(user('bob'))])
       expect(racing.filter((r) => r.status === 'fulfilled')).toHaveLength(1)
     })
 
     it('creates rooms once, with their members', async () => {
-      await store.createRoom(room('r1', ['alice', 'bob']))
-      const found = await store.getRoom('r1')
+      await ctx.store.createRoom(room('r1', ['alice', 'bob']))
+      const found = await ctx.store.getRoom('r1')
       expect(found).toMatchObject({ id: 'r1', name: 'Room r1', kind: 'group', createdBy: 'alice' })
       expect(found?.members.sort()).toEqual(['alice', 'bob'])
-      expect(await store.getRoom('nope')).toBeNull()
-      await expect(store.createRoom(room('r1', ['carol']))).rejects.toMatchObject({ code: 'conflict' })
+      expect(await ctx.store.getRoom('nope')).toBeNull()
+      await expect(ctx.store.createRoom(room('r1', ['carol']))).rejects.toMatchObject({ code: 'conflict' })
     })
 
     it('adds and removes members idempotently; both views agree', async () => {
-      await store.createRoom(room('r1', ['alice']))
-      await store.createRoom(room('r2', ['alice', 'bob']))
-      expect(await store.addMember('r1', 'bob')).toBe(true)
-      expect(await store.addMember('r1', 'bob')).toBe(false)
-      expect((await store.roomsOf('bob')).sort()).toEqual(['r1', 'r2'])
-      expect(await store.removeMember('r2', 'bob')).toBe(true)
-      expect(await store.removeMember('r2', 'bob')).toBe(false)
-      expect(await store.roomsOf('bob')).toEqual(['r1'])
-      expect((await store.getRoom('r2'))?.members).toEqual(['alice'])
-      expect(await store.roomsOf('nobody')).toEqual([])
+      await ctx.store.createRoom(room('r1', ['alice']))
+      await ctx.store.createRoom(room('r2', ['alice', 'bob']))
+      expect(await ctx.store.addMember('r1', 'bob')).toBe(true)
+      expect(await ctx.store.addMember('r1', 'bob')).toBe(false)
+      expect((await ctx.store.roomsOf('bob')).sort()).toEqual(['r1', 'r2'])
+      expect(await ctx.store.removeMember('r2', 'bob')).toBe(true)
+      expect(await ctx.store.removeMember('r2', 'bob')).toBe(false)
+      expect(await ctx.store.roomsOf('bob')).toEqual(['r1'])
+      expect((await ctx.store.getRoom('r2'))?.members).toEqual(['alice'])
+      expect(await ctx.store.roomsOf('nobody')).toEqual([])
     })
 
     it('keeps everything across a restart', async () => {
-      await store.createUser(user('alice'))
-      await store.createRoom(room('r1', ['alice']))
-      await store.close()
-      store = await harness.open()
-      expect(await store.getUser('alice')).toEqual(user('alice'))
-      expect(await store.roomsOf('alice')).toEqual(['r1'])
+      await ctx.store.createUser(user('alice'))
+      await ctx.store.createRoom(room('r1', ['alice']))
+      await ctx.restart()
+      expect(await ctx.store.getUser('alice')).toEqual(user('alice'))
+      expect(await ctx.store.roomsOf('alice')).toEqual(['r1'])
     })
   })
 }

@@ -1,5 +1,6 @@
 import { MqchatError } from '../../core/errors.js'
 import type { StringLevel } from '../level.js'
+import { createSerialQueue } from '../serial-queue.js'
 import type { AccountsStore, Room, User } from './accounts-store.js'
 
 type RoomRecord = Omit<Room, 'members'>
@@ -13,15 +14,9 @@ type RoomRecord = Omit<Room, 'members'>
  * Creates are serialized in-process so that "exists?" and "put" cannot interleave.
  */
 export class LevelAccountsStore implements AccountsStore {
-  private tail: Promise<unknown> = Promise.resolve()
+  private readonly serialize = createSerialQueue()
 
   constructor(private readonly db: StringLevel) {}
-
-  private serialize<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.tail.then(task, task)
-    this.tail = run.catch(() => undefined)
-    return run
-  }
 
   createUser(user: User): Promise<void> {
     return this.serialize(async () => {

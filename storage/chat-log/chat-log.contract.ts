@@ -1,11 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { type StoreHarness, useStore } from '../contract-harness.js'
 import type { ChatLog, NewMessage } from './chat-log.js'
 
-/** Opens (and after a close, reopens) one chat log over the same underlying data, with `claimIdleMs` = CLAIM_IDLE_MS. */
-export interface ChatLogHarness {
-  open(): Promise<ChatLog>
-  destroy(): Promise<void>
-}
+export type ChatLogHarness = StoreHarness<ChatLog>
 
 export const CLAIM_IDLE_MS = 200
 
@@ -13,131 +10,119 @@ const message = (room: string, id: string, from = 'alice'): NewMessage => ({ roo
 
 export function describeChatLogContract(name: string, makeHarness: () => Promise<ChatLogHarness>): void {
   describe(`ChatLog contract: ${name}`, () => {
-    let harness: ChatLogHarness
-    let log: ChatLog
-
-    beforeEach(async () => {
-      harness = await makeHarness()
-      log = await harness.open()
-    })
-    afterEach(async () => {
-      await log.close()
-      await harness.destroy()
-    })
+    const ctx = useStore(makeHarness)
 
     it('assigns 1, 2, 3 per room and fills the server fields', async () => {
       const before = Date.now()
-      const a1 = await log.append(message('a', 'm1', 'bob'))
-      const a2 = await log.append(message('a', 'm2'))
-      const b1 = await log.append(message('b', 'm3'))
+      const a1 = await ctx.store.append(message('a', 'm1', 'bob'))
+      const a2 = await ctx.store.append(message('a', 'm2'))
+      const b1 = await ctx.store.append(message('b', 'm3'))
       expect([a1.envelope.seq, a2.envelope.seq, b1.envelope.seq]).toEqual([1, 2, 1])
       expect(a1.envelope).toMatchObject({ id: 'm1', room: 'a', from: 'bob', body: 'body m1', type: 'text' })
       expect(a1.envelope).not.toHaveProperty('duplicate')
       expect(a1.envelope.ts).toBeGreaterThanOrEqual(before)
       expect(JSON.parse(a1.payload)).toEqual(a1.envelope)
       expect(a1.duplicate).toBe(false)
-      expect(await log.lastSeq('a')).toBe(2)
-      expect(await log.lastSeq('never-used')).toBe(0)
+      expect(await ctx.store.lastSeq('a')).toBe(2)
+      expect(await ctx.store.lastSeq('never-used')).toBe(0)
     })
 
     it('sequences 1,000 concurrent appends to one room with no gap and no duplicate', async () => {
-      const results = await Promise.all(Array.from({ length: 1000 }, (_, i) => log.append(message('busy', `m${i}`))))
+      const results = await Promise.all(Array.from({ length: 1000 }, (_, i) => ctx.store.append(message('busy', `m${i}`))))
       const seqs = results.map((r) => r.envelope.seq).sort((x, y) => x - y)
       expect(seqs).toEqual(Array.from({ length: 1000 }, (_, i) => i + 1))
-      expect(await log.lastSeq('busy')).toBe(1000)
+      expect(await ctx.store.lastSeq('busy')).toBe(1000)
     })
 
     it('answers a repeated (room, id) with the first envelope, sequentially and concurrently', async () => {
-      const first = await log.append(message('r', 'same'))
-      const again = await log.append({ ...message('r', 'same'), body: 'changed' })
+      const first = await ctx.store.append(message('r', 'same'))
+      const again = await ctx.store.append({ ...message('r', 'same'), body: 'changed' })
       expect(again.duplicate).toBe(true)
       expect(again.envelope).toEqual(first.envelope)
-      const racing = await Promise.all(Array.from({ length: 20 }, () => log.append(message('r', 'race'))))
+      const racing = await Promise.all(Array.from({ length: 20 }, () => ctx.store.append(message('r', 'race'))))
       expect(new Set(racing.map((r) => r.envelope.seq)).size).toBe(1)
       expect(racing.filter((r) => !r.duplicate)).toHaveLength(1)
-      const other = await log.append(message('other-room', 'same'))
+      const other = await ctx.store.append(message('other-room', 'same'))
       expect(other.duplicate).toBe(false)
-      expect(await log.lastSeq('r')).toBe(2)
+      expect(await ctx.store.lastSeq('r')).toBe(2)
     })
 
     it('reads a room by seq, ascending and bounded', async () => {
-      for (let i = 1; i <= 10; i++) await log.append(message('r', `m${i}`))
-      await log.append(message('r-2', 'x'))
-      const page = await log.read('r', 3, 4)
+      for (let i = 1; i <= 10; i++) await ctx.store.append(message('r', `m${i}`))
+      await ctx.store.append(message('r-2', 'x'))
+      const page = await ctx.store.read('r', 3, 4)
       expect(page.map((e) => e.seq)).toEqual([4, 5, 6, 7])
       expect(page.every((e) => e.room === 'r')).toBe(true)
-      expect(await log.read('r', 10, 5)).toEqual([])
+      expect(await ctx.store.read('r', 10, 5)).toEqual([])
     })
 
     it('keeps seq, dedupe and contents across a restart', async () => {
-      await log.append(message('r', 'm1'))
-      await log.append(message('r', 'm2'))
-      await log.close()
-      log = await harness.open()
-      expect(await log.lastSeq('r')).toBe(2)
-      expect((await log.append(message('r', 'm1'))).envelope.seq).toBe(1)
-      expect((await log.append(message('r', 'm3'))).envelope.seq).toBe(3)
-      expect((await log.read('r', 0, 10)).map((e) => e.id)).toEqual(['m1', 'm2', 'm3'])
+      await ctx.store.append(message('r', 'm1'))
+      await ctx.store.append(message('r', 'm2'))
+      await ctx.restart()
+      expect(await ctx.store.lastSeq('r')).toBe(2)
+      expect((await ctx.store.append(message('r', 'm1'))).envelope.seq).toBe(1)
+      expect((await ctx.store.append(message('r', 'm3'))).envelope.seq).toBe(3)
+      expect((await ctx.store.read('r', 0, 10)).map((e) => e.id)).toEqual(['m1', 'm2', 'm3'])
     })
 
     it('hands every entry to the consumer in order until it is acknowledged', async () => {
-      for (let i = 1; i <= 5; i++) await log.append(message('r', `m${i}`))
-      expect(await log.backlog()).toBe(5)
-      const first = await log.fetch('worker-1', 3, 0)
+      for (let i = 1; i <= 5; i++) await ctx.store.append(message('r', `m${i}`))
+      expect(await ctx.store.backlog()).toBe(5)
+      const first = await ctx.store.fetch('worker-1', 3, 0)
       expect(first.map((e) => e.envelope.id)).toEqual(['m1', 'm2', 'm3'])
-      expect(await log.backlog()).toBe(5)
-      await log.ack(first.map((e) => e.position))
-      const second = await log.fetch('worker-1', 10, 0)
+      expect(await ctx.store.backlog()).toBe(5)
+      await ctx.store.ack(first.map((e) => e.position))
+      const second = await ctx.store.fetch('worker-1', 10, 0)
       expect(second.map((e) => e.envelope.id)).toEqual(['m4', 'm5'])
-      expect(await log.pendingCount()).toBe(2)
-      expect(await log.fetch('worker-1', 10, 0)).toEqual([])
-      await log.close()
-      log = await harness.open()
-      const redelivered = await log.fetch('worker-1', 10, 0)
+      expect(await ctx.store.pendingCount()).toBe(2)
+      expect(await ctx.store.fetch('worker-1', 10, 0)).toEqual([])
+      await ctx.restart()
+      const redelivered = await ctx.store.fetch('worker-1', 10, 0)
       expect(redelivered.map((e) => e.envelope.id)).toEqual(['m4', 'm5'])
-      await log.ack(redelivered.map((e) => e.position))
-      expect(await log.pendingCount()).toBe(0)
-      expect(await log.backlog()).toBe(0)
+      await ctx.store.ack(redelivered.map((e) => e.position))
+      expect(await ctx.store.pendingCount()).toBe(0)
+      expect(await ctx.store.backlog()).toBe(0)
     })
 
     it('tails every later append once, in seq order per room, until unsubscribed', async () => {
-      await log.append(message('r', 'before'))
+      await ctx.store.append(message('r', 'before'))
       const seen: string[] = []
-      const stop = await log.tail((entry) => {
+      const stop = await ctx.store.tail((entry) => {
         expect(JSON.parse(entry.payload)).toEqual(entry.envelope)
         seen.push(`${entry.envelope.room}:${entry.envelope.seq}`)
       })
-      await Promise.all(Array.from({ length: 20 }, (_, i) => log.append(message(i % 2 ? 'r' : 's', `m${i}`))))
-      expect((await log.append(message('s', 'm0'))).duplicate).toBe(true)
+      await Promise.all(Array.from({ length: 20 }, (_, i) => ctx.store.append(message(i % 2 ? 'r' : 's', `m${i}`))))
+      expect((await ctx.store.append(message('s', 'm0'))).duplicate).toBe(true)
       const deadline = Date.now() + 5000
       while (seen.length < 20 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
       expect(seen.filter((s) => s.startsWith('r:'))).toEqual(Array.from({ length: 10 }, (_, i) => `r:${i + 2}`))
       expect(seen.filter((s) => s.startsWith('s:'))).toEqual(Array.from({ length: 10 }, (_, i) => `s:${i + 1}`))
       stop()
-      await log.append(message('r', 'after'))
+      await ctx.store.append(message('r', 'after'))
       await new Promise((resolve) => setTimeout(resolve, 300))
       expect(seen).toHaveLength(20)
     })
 
     it('hands entries another consumer left unacknowledged to the next consumer after claimIdleMs', async () => {
-      for (let i = 1; i <= 3; i++) await log.append(message('r', `m${i}`))
-      const taken = await log.fetch('worker-dead', 10, 0)
+      for (let i = 1; i <= 3; i++) await ctx.store.append(message('r', `m${i}`))
+      const taken = await ctx.store.fetch('worker-dead', 10, 0)
       expect(taken).toHaveLength(3)
-      expect(await log.fetch('worker-alive', 10, 0)).toEqual([])
+      expect(await ctx.store.fetch('worker-alive', 10, 0)).toEqual([])
       await new Promise((resolve) => setTimeout(resolve, CLAIM_IDLE_MS + 100))
-      const claimed = await log.fetch('worker-alive', 10, 0)
+      const claimed = await ctx.store.fetch('worker-alive', 10, 0)
       expect(claimed.map((e) => e.envelope.id)).toEqual(['m1', 'm2', 'm3'])
-      await log.ack(claimed.map((e) => e.position))
-      expect(await log.pendingCount()).toBe(0)
+      await ctx.store.ack(claimed.map((e) => e.position))
+      expect(await ctx.store.pendingCount()).toBe(0)
     })
 
     it('wakes a blocked fetch on append and ends it on abort', async () => {
-      const waiting = log.fetch('worker-1', 10, 5000)
-      setTimeout(() => void log.append(message('r', 'late')), 50)
+      const waiting = ctx.store.fetch('worker-1', 10, 5000)
+      setTimeout(() => void ctx.store.append(message('r', 'late')), 50)
       expect((await waiting).map((e) => e.envelope.id)).toEqual(['late'])
       const controller = new AbortController()
       const started = Date.now()
-      const aborted = log.fetch('worker-1', 10, 10_000, controller.signal)
+      const aborted = ctx.store.fetch('worker-1', 10, 10_000, controller.signal)
       setTimeout(() => controller.abort(), 50)
       expect(await aborted).toEqual([])
       expect(Date.now() - started).toBeLessThan(5000)

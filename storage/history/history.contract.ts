@@ -1,11 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { Envelope } from '../../core/message.js'
+import { type StoreHarness, useStore } from '../contract-harness.js'
 import type { HistoryStore } from './history-store.js'
 
-export interface HistoryHarness {
-  open(): Promise<HistoryStore>
-  destroy(): Promise<void>
-}
+export type HistoryHarness = StoreHarness<HistoryStore>
 
 const envelope = (room: string, seq: number, id = `m${seq}`): Envelope => ({
   id,
@@ -21,53 +19,42 @@ const range = (room: string, from: number, to: number) => Array.from({ length: t
 
 export function describeHistoryContract(name: string, makeHarness: () => Promise<HistoryHarness>): void {
   describe(`HistoryStore contract: ${name}`, () => {
-    let harness: HistoryHarness
-    let store: HistoryStore
-
-    beforeEach(async () => {
-      harness = await makeHarness()
-      store = await harness.open()
-    })
-    afterEach(async () => {
-      await store.close()
-      await harness.destroy()
-    })
+    const ctx = useStore(makeHarness)
 
     it('pages newest first, bounded by before and limit', async () => {
-      await store.insertMany(range('r', 1, 30))
-      await store.insertMany(range('other', 1, 5))
-      expect((await store.list('r', { limit: 5 })).map((e) => e.seq)).toEqual([30, 29, 28, 27, 26])
-      expect((await store.list('r', { before: 4, limit: 10 })).map((e) => e.seq)).toEqual([3, 2, 1])
-      expect(await store.list('empty', { limit: 10 })).toEqual([])
+      await ctx.store.insertMany(range('r', 1, 30))
+      await ctx.store.insertMany(range('other', 1, 5))
+      expect((await ctx.store.list('r', { limit: 5 })).map((e) => e.seq)).toEqual([30, 29, 28, 27, 26])
+      expect((await ctx.store.list('r', { before: 4, limit: 10 })).map((e) => e.seq)).toEqual([3, 2, 1])
+      expect(await ctx.store.list('empty', { limit: 10 })).toEqual([])
     })
 
     it('catches up oldest first after a seq', async () => {
-      await store.insertMany(range('r', 1, 30))
-      expect((await store.list('r', { after: 25, limit: 10 })).map((e) => e.seq)).toEqual([26, 27, 28, 29, 30])
-      expect((await store.list('r', { after: 10, before: 14, limit: 10 })).map((e) => e.seq)).toEqual([11, 12, 13])
-      expect((await store.list('r', { after: 0, limit: 2 })).map((e) => e.seq)).toEqual([1, 2])
+      await ctx.store.insertMany(range('r', 1, 30))
+      expect((await ctx.store.list('r', { after: 25, limit: 10 })).map((e) => e.seq)).toEqual([26, 27, 28, 29, 30])
+      expect((await ctx.store.list('r', { after: 10, before: 14, limit: 10 })).map((e) => e.seq)).toEqual([11, 12, 13])
+      expect((await ctx.store.list('r', { after: 0, limit: 2 })).map((e) => e.seq)).toEqual([1, 2])
     })
 
     it('returns envelopes exactly as stored', async () => {
       const rich: Envelope = { ...envelope('r', 1), replyTo: 7, meta: { lang: 'en' }, attachments: [{ url: 'x' }] }
-      await store.insertMany([rich])
-      expect(await store.list('r', { limit: 1 })).toEqual([rich])
+      await ctx.store.insertMany([rich])
+      expect(await ctx.store.list('r', { limit: 1 })).toEqual([rich])
     })
 
     it('ignores replays and repeated ids without failing', async () => {
-      await store.insertMany(range('r', 1, 10))
-      await store.insertMany(range('r', 5, 15))
-      await store.insertMany([envelope('r', 16, 'm3')])
-      await store.insertMany([envelope('r', 17, 'dup'), envelope('r', 17, 'dup')])
-      const all = await store.list('r', { after: 0, limit: 100 })
+      await ctx.store.insertMany(range('r', 1, 10))
+      await ctx.store.insertMany(range('r', 5, 15))
+      await ctx.store.insertMany([envelope('r', 16, 'm3')])
+      await ctx.store.insertMany([envelope('r', 17, 'dup'), envelope('r', 17, 'dup')])
+      const all = await ctx.store.list('r', { after: 0, limit: 100 })
       expect(all.map((e) => e.seq)).toEqual([...Array.from({ length: 15 }, (_, i) => i + 1), 17])
     })
 
     it('keeps everything across a restart', async () => {
-      await store.insertMany(range('r', 1, 3))
-      await store.close()
-      store = await harness.open()
-      expect((await store.list('r', { limit: 10 })).map((e) => e.seq)).toEqual([3, 2, 1])
+      await ctx.store.insertMany(range('r', 1, 3))
+      await ctx.restart()
+      expect((await ctx.store.list('r', { limit: 10 })).map((e) => e.seq)).toEqual([3, 2, 1])
     })
   })
 }

@@ -1,17 +1,12 @@
 import { pad, type StringLevel } from '../level.js'
+import { createSerialQueue } from '../serial-queue.js'
 import type { SessionCursors } from './session-cursors.js'
 
-/** Keys `c!{sessionId}\x00{room}` -> seq, in the chat log's LevelDB or its own. Writes are serialized per process. */
+/** Keys `c!{sessionId}\x00{room}` -> seq in their own LevelDB. Writes are serialized per process. */
 export class LevelSessionCursors implements SessionCursors {
-  private tail: Promise<unknown> = Promise.resolve()
+  private readonly serialize = createSerialQueue()
 
   constructor(private readonly db: StringLevel) {}
-
-  private serialize<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.tail.then(task, task)
-    this.tail = run.catch(() => undefined)
-    return run
-  }
 
   private prefix(sessionId: string): string {
     return `c!${sessionId}\u0000`

@@ -1,53 +1,40 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { type StoreHarness, useStore } from '../contract-harness.js'
 import type { SessionCursors } from './session-cursors.js'
 
-export interface SessionCursorsHarness {
-  open(): Promise<SessionCursors>
-  destroy(): Promise<void>
-}
+export type SessionCursorsHarness = StoreHarness<SessionCursors>
 
 const cursors = (entries: Record<string, number>) => new Map(Object.entries(entries))
 
 export function describeSessionCursorsContract(name: string, makeHarness: () => Promise<SessionCursorsHarness>): void {
   describe(`SessionCursors contract: ${name}`, () => {
-    let harness: SessionCursorsHarness
-    let store: SessionCursors
-
-    beforeEach(async () => {
-      harness = await makeHarness()
-      store = await harness.open()
-    })
-    afterEach(async () => {
-      await store.close()
-      await harness.destroy()
-    })
+    const ctx = useStore(makeHarness)
 
     it('init sets only missing cursors; advance only moves forward', async () => {
-      expect(await store.get('s1')).toEqual(new Map())
-      await store.init('s1', cursors({ a: 5, b: 0 }))
-      await store.init('s1', cursors({ a: 1, c: 9 }))
-      expect(await store.get('s1')).toEqual(cursors({ a: 5, b: 0, c: 9 }))
-      await store.advance('s1', cursors({ a: 7, b: 0, c: 3 }))
-      expect(await store.get('s1')).toEqual(cursors({ a: 7, b: 0, c: 9 }))
-      await store.advance('s1', cursors({ d: 2 }))
-      expect((await store.get('s1')).get('d')).toBe(2)
+      expect(await ctx.store.get('s1')).toEqual(new Map())
+      await ctx.store.init('s1', cursors({ a: 5, b: 0 }))
+      await ctx.store.init('s1', cursors({ a: 1, c: 9 }))
+      expect(await ctx.store.get('s1')).toEqual(cursors({ a: 5, b: 0, c: 9 }))
+      await ctx.store.advance('s1', cursors({ a: 7, b: 0, c: 3 }))
+      expect(await ctx.store.get('s1')).toEqual(cursors({ a: 7, b: 0, c: 9 }))
+      await ctx.store.advance('s1', cursors({ d: 2 }))
+      expect((await ctx.store.get('s1')).get('d')).toBe(2)
     })
 
     it('keeps sessions apart, clears one whole, survives a restart', async () => {
-      await store.advance('s1', cursors({ a: 1 }))
-      await store.advance('s1-x', cursors({ a: 2 }))
-      await store.advance('s2', cursors({ a: 3 }))
-      await store.clear('s1')
-      expect(await store.get('s1')).toEqual(new Map())
-      await store.close()
-      store = await harness.open()
-      expect(await store.get('s1-x')).toEqual(cursors({ a: 2 }))
-      expect(await store.get('s2')).toEqual(cursors({ a: 3 }))
+      await ctx.store.advance('s1', cursors({ a: 1 }))
+      await ctx.store.advance('s1-x', cursors({ a: 2 }))
+      await ctx.store.advance('s2', cursors({ a: 3 }))
+      await ctx.store.clear('s1')
+      expect(await ctx.store.get('s1')).toEqual(new Map())
+      await ctx.restart()
+      expect(await ctx.store.get('s1-x')).toEqual(cursors({ a: 2 }))
+      expect(await ctx.store.get('s2')).toEqual(cursors({ a: 3 }))
     })
 
     it('concurrent advances keep the highest', async () => {
-      await Promise.all(Array.from({ length: 50 }, (_, i) => store.advance('s', cursors({ r: i }))))
-      expect((await store.get('s')).get('r')).toBe(49)
+      await Promise.all(Array.from({ length: 50 }, (_, i) => ctx.store.advance('s', cursors({ r: i }))))
+      expect((await ctx.store.get('s')).get('r')).toBe(49)
     })
   })
 }
