@@ -1,0 +1,55 @@
+import { z } from 'zod'
+
+export const SCENARIO_IDS = ['S1', 'S1p', 'S3'] as const
+export type ScenarioId = (typeof SCENARIO_IDS)[number]
+
+export const TARGET_NAMES = ['mqchat', 'mosquitto'] as const
+export type TargetName = (typeof TARGET_NAMES)[number]
+
+/** These machines cap open files at 20,000 per process; the broker needs a few for itself. */
+export const MAX_CONNECTIONS = 18_000
+
+const list = <T extends string>(values: readonly [T, ...T[]]) =>
+  z
+    .string()
+    .transform((text) => text.split(',').map((part) => part.trim()))
+    .pipe(z.array(z.enum(values)).min(1))
+
+const positiveInt = (fallback: number, max: number) => z.coerce.number().int().min(1).max(max).default(fallback)
+
+/** Every `mqchat bench` option, with its default and meaning (SPEC §9). */
+export const benchOptionsSchema = z.object({
+  scenarios: list([...SCENARIO_IDS] as [ScenarioId, ...ScenarioId[]])
+    .default(['S1', 'S1p', 'S3'])
+    .describe('Scenarios to run, comma-separated'),
+  targets: list([...TARGET_NAMES] as [TargetName, ...TargetName[]])
+    .default(['mqchat', 'mosquitto'])
+    .describe('Brokers to run them against; the first is measured, the others are references'),
+  messages: positiveInt(300, 100_000).describe('S1: messages each publisher sends'),
+  duration: z.coerce.number().min(1).max(600).default(5).describe('S1p: measured seconds at the fixed rate'),
+  connections: positiveInt(2_000, MAX_CONNECTIONS).describe('S3: idle connections'),
+  subscribers: positiveInt(100, 5_000).describe('S1/S1p: subscribers in the room'),
+  publishers: positiveInt(10, 1_000).describe('S1/S1p: publishers in the room'),
+  rate: positiveInt(20_000, 1_000_000).describe('S1p: total deliveries per second to hold'),
+  payloadBytes: positiveInt(200, 16_000).describe('S1/S1p: size of each published payload'),
+  workers: positiveInt(2, 16).describe('Load generator processes'),
+  json: z.boolean().default(false).describe('Print the results as JSON')
+})
+
+export type BenchOptions = z.output<typeof benchOptionsSchema>
+
+/** The defaults, for the CLI's help text. */
+export const BENCH_DEFAULTS: BenchOptions = benchOptionsSchema.parse({})
+
+/** Thrown for options a user can fix; the CLI prints its message on one line. */
+export class BenchOptionsError extends Error {
+  override name = 'BenchOptionsError'
+}
+
+/** Parses the CLI's raw option values; throws a BenchOptionsError naming every bad option. */
+export function parseBenchOptions(raw: Record<string, unknown>): BenchOptions {
+  const result = benchOptionsSchema.safeParse(raw)
+  if (result.success) return result.data
+  const problems = result.error.issues.map((issue) => `--${String(issue.path[0] ?? '?')}: ${issue.message}`)
+  throw new BenchOptionsError(`invalid options: ${problems.join('; ')}`)
+}

@@ -1,0 +1,16 @@
+import type { TargetName } from '../options.js'
+import { mosquittoTarget } from './mosquitto.js'
+import { mqchatDevTarget } from './mqchat-dev.js'
+import type { BenchTarget } from './target.js'
+
+/** The bench target for a name; a later `cluster` target is one more case here. */
+export function createTarget(name: TargetName): BenchTarget {
+  switch (name) {
+    case 'mqchat':
+      return mqchatDevTarget()
+    case 'mosquitto':
+      return mosquittoTarget()
+    default:
+      throw new Error(`unknown bench target ${String(name satisfies never)}`)
+  }
+}

@@ -1,0 +1,39 @@
+import type { Janitor } from '../janitor.js'
+
+/** What one generated client sends in CONNECT. */
+export interface Login {
+  clientId: string
+  username?: string
+  password?: string
+  /** The user this login belongs to, where the target has users. */
+  userId?: string
+}
+
+/** A broker under test, started and ready for clients. */
+export interface RunningTarget {
+  readonly name: string
+  /**
+   * Where clients connect. Generators spread clients over these round-robin, so a cluster target
+   * lists one URL per node (or its load balancer once).
+   */
+  readonly mqttUrls: readonly string[]
+  /** The broker processes whose CPU and memory are measured (a cluster: every node, Redis, ...). */
+  readonly pids: readonly number[]
+  /** `count` logins of distinct users that can be made members of a room (registered where the target has accounts). */
+  users(count: number, prefix: string): Promise<Login[]>
+  /** `count` logins of distinct users for idle connections: cheap to make, never members of a room. */
+  idleLogins(count: number, prefix: string): Promise<Login[]>
+  /** A room whose members are exactly `members` (made by `users`); returns the topic its chat messages use. */
+  room(members: readonly Login[]): Promise<{ topic: string }>
+  /** Stops the broker and removes what it wrote; safe to call twice. */
+  stop(): Promise<void>
+}
+
+/** A kind of broker the bench can start. */
+export interface BenchTarget {
+  readonly name: string
+  /** Why the target cannot run on this machine, or null when it can. */
+  unavailable(): Promise<string | null>
+  /** Starts a fresh broker; registers its clean-up with `janitor` before anything can fail. */
+  start(janitor: Janitor): Promise<RunningTarget>
+}

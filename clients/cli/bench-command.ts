@@ -1,0 +1,38 @@
+import type { Command } from 'commander'
+import { BenchOptionsError, BENCH_DEFAULTS as defaults } from '../bench/options.js'
+
+/** `mqchat bench` (SPEC §9); the benchmark code is loaded only when it runs. */
+export function registerBenchCommand(program: Command): void {
+  program
+    .command('bench')
+    .description('benchmark mqchat against a reference Mosquitto it starts itself (SPEC §9)')
+    .option(
+      '--scenarios <list>',
+      'comma-separated: S1 (room fan-out), S1p (latency at a fixed rate), S3 (idle connections)',
+      defaults.scenarios.join(',')
+    )
+    .option('--targets <list>', 'comma-separated brokers; the first is measured, the second is the reference', defaults.targets.join(','))
+    .option('--messages <n>', 'S1: messages per publisher', String(defaults.messages))
+    .option('--duration <seconds>', 'S1p: measured seconds at the fixed rate', String(defaults.duration))
+    .option('--rate <n>', 'S1p: total deliveries per second to hold', String(defaults.rate))
+    .option(
+      '--connections <n>',
+      'S3: idle connections (at most 18000: open files are capped at 20,000 per process)',
+      String(defaults.connections)
+    )
+    .option('--subscribers <n>', 'S1/S1p: subscribers in the room', String(defaults.subscribers))
+    .option('--publishers <n>', 'S1/S1p: publishers in the room', String(defaults.publishers))
+    .option('--payload-bytes <n>', 'S1/S1p: size of each published payload', String(defaults.payloadBytes))
+    .option('--workers <n>', 'load generator processes', String(defaults.workers))
+    .option('--json', 'print the results as JSON')
+    .action(async (options: Record<string, unknown>) => {
+      const { benchCommand } = await import('../bench/main.js')
+      try {
+        await benchCommand({ ...options, json: options.json === true })
+      } catch (error) {
+        if (!(error instanceof BenchOptionsError)) throw error
+        process.stderr.write(`mqchat: ${error.message}\n`)
+        process.exitCode = 1
+      }
+    })
+}

@@ -1,0 +1,59 @@
+import { spawn } from 'node:child_process'
+import { access } from 'node:fs/promises'
+import { fileURLToPath } from 'node:url'
+import { describe, expect, it } from 'vitest'
+import type { BenchReport } from '../../clients/bench/report.js'
+import { MOSQUITTO_PATH } from '../../clients/bench/targets/mosquitto.js'
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+const hasMosquitto = await access(MOSQUITTO_PATH).then(
+  () => true,
+  () => false
+)
+
+/** Runs `mqchat bench` to the end; a smoke test of the harness, so no numbers are judged, only their presence. */
+function runBench(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ['bin/mqchat.js', 'bench', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+  return new Promise((resolve, reject) => {
+    child.once('error', reject)
+    child.once('exit', (code) => resolve({ code, stdout, stderr }))
+  })
+}
+
+describe('mqchat bench', () => {
+  it('runs S1 and S3 with tiny parameters and reports every metric as JSON', { timeout: 180_000 }, async () => {
+    const { code, stdout, stderr } = await runBench(['--scenarios', 'S1,S3', '--messages', '20', '--connections', '50', '--json'])
+    expect(code, stderr).toBe(0)
+    const report = JSON.parse(stdout) as BenchReport
+    expect(report.failed).toBe(false)
+    expect(report.targets).toEqual(hasMosquitto ? ['mqchat', 'mosquitto'] : ['mqchat'])
+    expect(new Set(report.rows.map((row) => row.scenario))).toEqual(new Set(['S1', 'S3']))
+
+    const value = (scenario: string, key: string, target: string) =>
+      report.rows.find((row) => row.scenario === scenario && row.key === key)?.values[target]
+    for (const target of report.targets) {
+      for (const key of ['deliveriesPerSecond', 'brokerCpuPer1k', 'p50Ms', 'p99Ms', 'generatorCpuPer1k']) {
+        expect(value('S1', key, target), `S1 ${key} on ${target}`).toBeGreaterThan(0)
+      }
+      expect(value('S1', 'deliveredPercent', target)).toBe(100)
+      expect(value('S3', 'connections', target)).toBe(50)
+      expect(value('S3', 'connectsPerSecond', target)).toBeGreaterThan(0)
+      expect(value('S3', 'brokerRssMiB', target)).toBeGreaterThan(0)
+      expect(typeof value('S3', 'rssPerConnectionKiB', target)).toBe('number')
+    }
+    const cpuRow = report.rows.find((row) => row.scenario === 'S1' && row.key === 'brokerCpuPer1k')
+    expect(cpuRow?.target).toMatch(/mosquitto/)
+    if (hasMosquitto) expect(cpuRow?.ratio).toBeGreaterThan(0)
+  })
+
+  it('refuses an unknown scenario with one line', async () => {
+    const { code, stdout, stderr } = await runBench(['--scenarios', 'S9'])
+    expect(code).toBe(1)
+    expect(stdout).toBe('')
+    expect(stderr).toMatch(/^mqchat: invalid options: --scenarios/)
+  })
+})
