@@ -28,9 +28,14 @@ export async function startClusterNode(config: Config, logger: Logger, role: Clu
   })
   const nodeId = config.MQCHAT_NODE_ID ?? `${role}-${process.pid}`
   const redisOptions = storage.redis.options
-  const mq = new MQEmitterRedis({ ...redisOptions, lazyConnect: false }) as unknown as Emitter
+  const emitter = new MQEmitterRedis({ ...redisOptions, lazyConnect: false })
+  // its connections report errors (every reconnect attempt while Redis is away) on `state`;
+  // an 'error' event nobody hears would end the process, so ioredis's reconnects are left to work
+  emitter.state.on('error', () => {})
+  const mq = emitter as unknown as Emitter
   const membershipFeed = new RedisMembershipFeed(storage.redis, prefix)
   const sessions = storage.redis.duplicate()
+  sessions.on('error', () => {}) // reconnects forever, as the connection it duplicates
   const node = await startNode(config, logger.child({ node: nodeId, role }), {
     chatLog: storage.chatLog,
     history: storage.history,

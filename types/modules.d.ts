@@ -30,6 +30,8 @@ declare module 'mqemitter-redis' {
   /** An mqemitter over Redis pub/sub; takes ioredis options. */
   export default class MQEmitterRedis {
     constructor(options: Record<string, unknown>)
+    /** Emits 'error' for its connections' errors; with no listener, one ends the process. */
+    state: import('node:events').EventEmitter
     close(callback: () => void): void
   }
 }

@@ -62,7 +62,9 @@ async function sendChat(ctx: BrokerContext, userId: string, roomId: string, pack
     const result = await ctx.pipeline.send(userId, roomId, raw)
     if (result.duplicate) ctx.notify(userId, { type: 'duplicate', id: result.envelope.id, room: roomId, seq: result.envelope.seq })
   } catch (error) {
-    if (!(error instanceof MqchatError)) throw error
+    // storage away: no PUBACK (the connection closes, the client resends; idempotent by id).
+    // A notice would travel through the Redis that is away, and a PUBACK without it reads as stored.
+    if (!(error instanceof MqchatError) || error.code === 'unavailable') throw error
     // the pipeline counted this rejection already
     ctx.notify(userId, { type: 'rejected', id: ctx.pipeline.peekId(raw), room: roomId, reason: error.code, message: error.message })
   }

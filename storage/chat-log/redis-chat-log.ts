@@ -70,6 +70,10 @@ export class RedisChatLog implements ChatLog {
   ) {
     this.options = { ...REDIS_CHAT_LOG_DEFAULTS, ...options }
     this.blocking = redis.duplicate()
+    this.blocking.on('error', () => {}) // reconnects forever, as the connection it duplicates
+    // a read whose reply died with the connection (Redis restarted) left entries pending that no
+    // consumer saw: each consumer re-reads its own pending entries first, not after `claimIdleMs`
+    for (const connection of [redis, this.blocking]) connection.on('close', () => this.pendingDrained.clear())
     redis.defineCommand('mqchatAppend', { numberOfKeys: 4, lua: APPEND_SCRIPT })
   }
 

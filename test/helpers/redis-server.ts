@@ -11,6 +11,10 @@ export interface TestRedis {
   client(): Redis
   /** kill -9 the server (its AOF stays on disk). */
   kill(): Promise<void>
+  /** SIGTERM: a graceful shutdown (Redis writes and fsyncs its AOF on the way out); waits for the exit. */
+  terminate(timeoutMs?: number): Promise<void>
+  /** True while the server process is alive. */
+  running(): boolean
   /** Starts it again on the same socket and data. */
   restart(): Promise<void>
   stop(): Promise<void>
@@ -49,6 +53,22 @@ export async function startTestRedis(): Promise<TestRedis> {
     await exited
   }
 
+  async function terminate(timeoutMs = 10_000): Promise<void> {
+    if (!server || server.exitCode !== null) return
+    const exited = once(server, 'exit')
+    server.kill('SIGTERM')
+    let timer: NodeJS.Timeout | undefined
+    const timeout = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), timeoutMs)
+    })
+    const result = await Promise.race([exited, timeout])
+    clearTimeout(timer)
+    if (result === 'timeout') {
+      await kill()
+      throw new Error(`redis-server did not exit within ${timeoutMs} ms of SIGTERM; killed`)
+    }
+  }
+
   await start()
   return {
     socket,
@@ -59,6 +79,8 @@ export async function startTestRedis(): Promise<TestRedis> {
       return client
     },
     kill,
+    terminate,
+    running: () => server !== null && server.exitCode === null && server.signalCode === null,
     restart: start,
     async stop() {
       for (const client of clients) client.disconnect()
