@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Envelope } from '../../core/message.js'
+import { fullHistory } from '../helpers/chat-traffic.js'
 import { connectClient, eventually, type TestClient, wrap } from '../helpers/mqtt.js'
 import { killAllNodes, type NodeProcess, spawnNode } from '../helpers/node-process.js'
 import { restClient } from '../helpers/rest.js'
@@ -19,25 +20,6 @@ const WINDOW = 8
 const ACK_TARGET = 400
 const MAX_PER_PUBLISHER = 5_000
 const TRAFFIC_DEADLINE_MS = 20_000
-
-/** The whole history of a room, oldest first, paged by `after` and `next`. */
-async function fullHistory(rest: Rest, token: string, roomId: string): Promise<Envelope[]> {
-  const all: Envelope[] = []
-  let after = 0
-  for (let page = 0; page < 1_000; page++) {
-    const response = await rest.call<{ messages: Envelope[]; next?: number }>(
-      'GET',
-      `/v1/rooms/${roomId}/messages?after=${after}&limit=200`,
-      undefined,
-      token
-    )
-    if (response.status !== 200) throw new Error(`history: ${response.status} ${JSON.stringify(response.body)}`)
-    all.push(...response.body.messages)
-    if (response.body.next === undefined) return all
-    after = response.body.next
-  }
-  throw new Error('history did not end within 1000 pages')
-}
 
 /** A client whose message listener is attached before CONNECT, so that queued messages sent right after CONNACK are not missed. */
 function connectWrapped(url: string, token: string, options: IClientOptions): Promise<TestClient> {
