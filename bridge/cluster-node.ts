@@ -24,7 +24,8 @@ export async function startClusterNode(config: Config, logger: Logger, role: Clu
     redisUrl: REDIS_URL,
     mongoUrl: MONGODB_URL,
     mongoDatabase: config.MQCHAT_MONGODB_DATABASE,
-    redisPrefix: prefix
+    redisPrefix: prefix,
+    claimIdleMs: config.MQCHAT_PERSISTER_CLAIM_IDLE_MS
   })
   const nodeId = config.MQCHAT_NODE_ID ?? `${role}-${process.pid}`
   const redisOptions = storage.redis.options

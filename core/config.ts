@@ -42,6 +42,12 @@ export const configSchema = z.object({
     .min(1)
     .optional()
     .describe('Cluster mode: this process in logs and as its persister consumer name (default host-pid)'),
+  MQCHAT_PERSISTER_CLAIM_IDLE_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .default(30_000)
+    .describe('Cluster mode: chat log entries a dead bridge left unpersisted this long are taken over by another'),
   MQCHAT_NODE_TTL_MS: z.coerce
     .number()
     .int()

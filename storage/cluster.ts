@@ -10,6 +10,8 @@ export interface ClusterStorageOptions {
   mongoUrl: string
   mongoDatabase: string
   redisPrefix: string
+  /** Chat log entries a dead persister left unacknowledged this long are taken over by another. */
+  claimIdleMs: number
 }
 
 export interface ClusterStorage {
@@ -76,7 +78,7 @@ export async function openClusterStorage(options: ClusterStorageOptions): Promis
   }
   const db = mongo.db(options.mongoDatabase)
   const [history, accounts] = await Promise.all([MongoHistoryStore.open(db), MongoAccountsStore.open(db)])
-  const chatLog = new RedisChatLog(redis, { prefix: options.redisPrefix })
+  const chatLog = new RedisChatLog(redis, { prefix: options.redisPrefix, claimIdleMs: options.claimIdleMs })
   return {
     redis,
     mongo,
