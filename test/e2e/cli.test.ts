@@ -1,27 +1,15 @@
-import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdir, readFile, stat } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { join, resolve } from 'node:path'
-import { createInterface } from 'node:readline'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { Envelope } from '../../core/message.js'
 import { startTestNode, type TestNode } from '../helpers/dev-node.js'
+import { killAllLineProcesses, type LineProcess, spawnLines } from '../helpers/line-process.js'
 import { restClient } from '../helpers/rest.js'
 import { makeTempDir } from '../helpers/temp-dir.js'
 
 const REPO = resolve(import.meta.dirname, '../..')
 const PASSWORD = 'correct horse battery'
-
-interface CliRun {
-  child: ChildProcess
-  lines: string[]
-  stderr(): string
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
-  /** Resolves once `count` stdout lines match `pattern` (or rejects when the process exits first or on timeout). */
-  waitForLines(pattern: RegExp, count?: number, timeoutMs?: number): Promise<string[]>
-  /** Resolves once stderr matches `pattern`. */
-  waitForStderr(pattern: RegExp, timeoutMs?: number): Promise<void>
-}
 
 interface CliResult {
   code: number | null
@@ -38,8 +26,6 @@ interface RunOptions {
   timeoutMs?: number
 }
 
-const children = new Set<ChildProcess>()
-
 describe('mqchat client commands (login, rooms, send, history, tail) against a real node', () => {
   let node: TestNode
   let config: { path: string; remove(): Promise<void> }
@@ -47,78 +33,14 @@ describe('mqchat client commands (login, rooms, send, history, tail) against a r
   const tokens: Record<string, string> = {}
 
   /** `mqchat <args>` as a child process; `as` picks the user's own config dir (MQCHAT_CONFIG_DIR). */
-  function start(args: string[], { as = 'nobody', env = {}, timeoutMs = 15_000 }: RunOptions = {}): CliRun {
+  function start(args: string[], { as = 'nobody', env = {}, timeoutMs = 15_000 }: RunOptions = {}): LineProcess {
     const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('MQCHAT_')))
-    const child = spawn(process.execPath, ['bin/mqchat.js', ...args], {
+    return spawnLines(process.execPath, ['bin/mqchat.js', ...args], {
       cwd: REPO,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...inherited, HOME: config.path, MQCHAT_CONFIG_DIR: join(config.path, as), MQCHAT_URL: node.httpUrl, ...env }
+      env: { ...inherited, HOME: config.path, MQCHAT_CONFIG_DIR: join(config.path, as), MQCHAT_URL: node.httpUrl, ...env },
+      timeoutMs,
+      name: 'mqchat'
     })
-    children.add(child)
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-      child.once('close', (code, signal) => {
-        clearTimeout(timer)
-        children.delete(child)
-        resolve({ code, signal })
-      })
-    })
-    const lines: string[] = []
-    let stderr = ''
-    const listeners = new Set<() => void>()
-    const notify = () => {
-      for (const listener of [...listeners]) listener()
-    }
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      lines.push(line)
-      notify()
-    })
-    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk
-      notify()
-    })
-    const waitUntil = <T>(probe: () => T | undefined, what: string, waitMs: number) =>
-      new Promise<T>((resolve, reject) => {
-        const finish = (error: Error | null, value?: T) => {
-          clearTimeout(waitTimer)
-          listeners.delete(check)
-          if (error) reject(error)
-          else resolve(value as T)
-        }
-        const check = () => {
-          const value = probe()
-          if (value !== undefined) finish(null, value)
-        }
-        const waitTimer = setTimeout(
-          () => finish(new Error(`no ${what} in ${waitMs} ms; stdout: ${lines.join('\n')}; stderr: ${stderr}`)),
-          waitMs
-        )
-        listeners.add(check)
-        void exited.then(() => {
-          check()
-          if (listeners.has(check)) finish(new Error(`mqchat exited before ${what}; stdout: ${lines.join('\n')}; stderr: ${stderr}`))
-        })
-        check()
-      })
-    return {
-      child,
-      lines,
-      stderr: () => stderr,
-      exited,
-      waitForLines(pattern, count = 1, waitMs = 10_000) {
-        return waitUntil(
-          () => {
-            const found = lines.filter((line) => pattern.test(line))
-            return found.length >= count ? found : undefined
-          },
-          `${count} stdout line(s) matching ${pattern}`,
-          waitMs
-        )
-      },
-      waitForStderr(pattern, waitMs = 10_000) {
-        return waitUntil(() => (pattern.test(stderr) ? true : undefined), `stderr matching ${pattern}`, waitMs).then(() => undefined)
-      }
-    }
   }
 
   /** Runs `mqchat <args>` to completion. */
@@ -149,17 +71,7 @@ describe('mqchat client commands (login, rooms, send, history, tail) against a r
     }
   })
 
-  afterEach(async () => {
-    await Promise.all(
-      [...children].map(
-        (child) =>
-          new Promise<void>((resolve) => {
-            child.once('close', () => resolve())
-            child.kill('SIGKILL')
-          })
-      )
-    )
-  })
+  afterEach(() => killAllLineProcesses())
 
   afterAll(async () => {
     await node?.destroy()

@@ -1,76 +1,17 @@
-import { type ChildProcess, spawn } from 'node:child_process'
-import { createInterface } from 'node:readline'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { startTestNode, type TestNode } from '../helpers/dev-node.js'
+import { killAllLineProcesses, type LineProcess, spawnLines } from '../helpers/line-process.js'
 import { restClient } from '../helpers/rest.js'
 
 /** One run of a Mosquitto command-line client, killed (SIGKILL) if it outlives `timeoutMs`. */
-interface CliRun {
-  lines: string[]
-  stderr(): string
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
-  /** Resolves with the first stdout line matching `pattern`; rejects if the process exits first or on timeout. */
-  waitForLine(pattern: RegExp, timeoutMs?: number): Promise<string>
-}
-
-const children = new Set<ChildProcess>()
-
-function run(command: 'mosquitto_pub' | 'mosquitto_sub', args: string[], timeoutMs = 10_000): CliRun {
+function run(command: 'mosquitto_pub' | 'mosquitto_sub', args: string[], timeoutMs = 10_000): LineProcess {
   // stdout is a pipe here, so stdio would hold the debug lines in its buffer; stdbuf (coreutils) makes it
   // line-buffered, and then execs the client in the same process
-  const child = spawn('/usr/bin/stdbuf', ['-oL', `/usr/bin/${command}`, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
-  children.add(child)
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.once('close', (code, signal) => {
-      clearTimeout(timer)
-      children.delete(child)
-      resolve({ code, signal })
-    })
-  })
-  const lines: string[] = []
-  const listeners = new Set<() => void>()
-  createInterface({ input: child.stdout! }).on('line', (line) => {
-    lines.push(line)
-    for (const listener of [...listeners]) listener()
-  })
-  let stderr = ''
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr += chunk
-  })
-  return {
-    lines,
-    stderr: () => stderr,
-    exited,
-    waitForLine(pattern, waitMs = 5_000) {
-      return new Promise((resolve, reject) => {
-        const finish = (error: Error | null, line?: string) => {
-          clearTimeout(waitTimer)
-          listeners.delete(check)
-          if (error) reject(error)
-          else resolve(line as string)
-        }
-        const check = () => {
-          const line = lines.find((l) => pattern.test(l))
-          if (line !== undefined) finish(null, line)
-        }
-        const waitTimer = setTimeout(
-          () => finish(new Error(`no line matching ${pattern} in ${waitMs} ms; stdout: ${lines.join('\n')}`)),
-          waitMs
-        )
-        listeners.add(check)
-        void exited.then(() => {
-          check()
-          if (listeners.has(check)) finish(new Error(`${command} exited before printing ${pattern}; stderr: ${stderr}`))
-        })
-        check()
-      })
-    }
-  }
+  return spawnLines('/usr/bin/stdbuf', ['-oL', `/usr/bin/${command}`, ...args], { timeoutMs, waitMs: 5_000, name: command })
 }
 
 /** The JSON payload lines a `mosquitto_sub -d` printed (its debug lines are plain text). */
-const payloads = (cli: CliRun) => cli.lines.filter((line) => line.startsWith('{')).map((line) => JSON.parse(line))
+const payloads = (cli: LineProcess) => cli.lines.filter((line) => line.startsWith('{')).map((line) => JSON.parse(line))
 const SUBSCRIBED = /^Subscribed \(mid: \d+\): 1$/
 
 describe('Debian mosquitto-clients against mqchat (MQTT 3.1.1)', () => {
@@ -91,52 +32,45 @@ describe('Debian mosquitto-clients against mqchat (MQTT 3.1.1)', () => {
   })
 
   afterEach(async () => {
-    await Promise.all(
-      [...children].map(
-        (child) =>
-          new Promise<void>((resolve) => {
-            child.once('close', () => resolve())
-            child.kill('SIGKILL')
-          })
-      )
-    )
+    await killAllLineProcesses()
     await node.destroy()
   })
 
-  it('mosquitto_sub receives the enriched envelopes of two mosquitto_pub sends, seq 1 and 2', async () => {
-    const topic = `rooms/${roomId}/messages`
-    const sub = run('mosquitto_sub', [
+  /** `mosquitto_sub` to `topic` at QoS 1 as `user` with client id `clientId`; `debug` adds -d, `count` is -C (exit after that many messages). */
+  const subscribe = (
+    user: string,
+    token: string,
+    topic: string,
+    clientId: string,
+    { debug = false, count }: { debug?: boolean; count?: number } = {}
+  ) =>
+    run('mosquitto_sub', [
       ...server,
-      '-d',
+      ...(debug ? ['-d'] : []),
       '-u',
-      'alice',
+      user,
       '-P',
-      alice.token,
+      token,
       '-t',
       topic,
       '-q',
       '1',
-      '-C',
-      '2',
+      ...(count === undefined ? [] : ['-C', String(count)]),
       '-i',
-      'alice-sub'
+      clientId
     ])
+
+  /** `mosquitto_pub` of `payload` to the room's messages topic at QoS 1 as `user`; `extraArgs` come right after the server's. */
+  const publish = (user: string, token: string, payload: string, extraArgs: string[] = []) =>
+    run('mosquitto_pub', [...server, ...extraArgs, '-u', user, '-P', token, '-t', `rooms/${roomId}/messages`, '-q', '1', '-m', payload])
+
+  it('mosquitto_sub receives the enriched envelopes of two mosquitto_pub sends, seq 1 and 2', async () => {
+    const topic = `rooms/${roomId}/messages`
+    const sub = subscribe('alice', alice.token, topic, 'alice-sub', { debug: true, count: 2 })
     await sub.waitForLine(SUBSCRIBED)
 
     for (const id of ['x1', 'x2']) {
-      const pub = run('mosquitto_pub', [
-        ...server,
-        '-u',
-        'bob',
-        '-P',
-        bob.token,
-        '-t',
-        topic,
-        '-q',
-        '1',
-        '-m',
-        JSON.stringify({ id, body: 'hello' })
-      ])
+      const pub = publish('bob', bob.token, JSON.stringify({ id, body: 'hello' }))
       const exit = await pub.exited
       expect(exit, pub.stderr()).toEqual({ code: 0, signal: null })
     }
@@ -149,19 +83,7 @@ describe('Debian mosquitto-clients against mqchat (MQTT 3.1.1)', () => {
   })
 
   it('mosquitto_sub with a wrong password is refused and exits non-zero', async () => {
-    const sub = run('mosquitto_sub', [
-      ...server,
-      '-u',
-      'alice',
-      '-P',
-      'not-a-token',
-      '-t',
-      `rooms/${roomId}/messages`,
-      '-q',
-      '1',
-      '-i',
-      'intruder'
-    ])
+    const sub = subscribe('alice', 'not-a-token', `rooms/${roomId}/messages`, 'intruder')
     const exit = await sub.exited
     expect(exit.signal).toBeNull()
     expect(exit.code).not.toBe(0)
@@ -171,53 +93,12 @@ describe('Debian mosquitto-clients against mqchat (MQTT 3.1.1)', () => {
 
   it('mosquitto_pub with a payload that is not JSON is PUBACKed (exit 0) and the sender gets a rejection on its inbox', async () => {
     const inboxTopic = `users/${bob.id}/inbox`
-    const inbox = run('mosquitto_sub', [
-      ...server,
-      '-d',
-      '-u',
-      'bob',
-      '-P',
-      bob.token,
-      '-t',
-      inboxTopic,
-      '-q',
-      '1',
-      '-C',
-      '1',
-      '-i',
-      'bob-inbox'
-    ])
+    const inbox = subscribe('bob', bob.token, inboxTopic, 'bob-inbox', { debug: true, count: 1 })
     await inbox.waitForLine(SUBSCRIBED)
-    const room = run('mosquitto_sub', [
-      ...server,
-      '-d',
-      '-u',
-      'alice',
-      '-P',
-      alice.token,
-      '-t',
-      `rooms/${roomId}/messages`,
-      '-q',
-      '1',
-      '-i',
-      'alice-room'
-    ])
+    const room = subscribe('alice', alice.token, `rooms/${roomId}/messages`, 'alice-room', { debug: true })
     await room.waitForLine(SUBSCRIBED)
 
-    const pub = run('mosquitto_pub', [
-      ...server,
-      '-d',
-      '-u',
-      'bob',
-      '-P',
-      bob.token,
-      '-t',
-      `rooms/${roomId}/messages`,
-      '-q',
-      '1',
-      '-m',
-      '{"id":"bad1","body":'
-    ])
+    const pub = publish('bob', bob.token, '{"id":"bad1","body":', ['-d'])
     expect(await pub.exited, pub.stderr()).toEqual({ code: 0, signal: null })
     expect(pub.lines.some((line) => /received PUBACK/.test(line))).toBe(true)
 
@@ -225,19 +106,7 @@ describe('Debian mosquitto-clients against mqchat (MQTT 3.1.1)', () => {
     expect(payloads(inbox)).toEqual([{ type: 'rejected', id: null, room: roomId, reason: 'invalid_json', message: expect.any(String) }])
 
     // nothing reached the room: a valid send afterwards is the first message it sees, at seq 1
-    const good = run('mosquitto_pub', [
-      ...server,
-      '-u',
-      'bob',
-      '-P',
-      bob.token,
-      '-t',
-      `rooms/${roomId}/messages`,
-      '-q',
-      '1',
-      '-m',
-      '{"id":"ok1","body":"fine"}'
-    ])
+    const good = publish('bob', bob.token, '{"id":"ok1","body":"fine"}')
     expect(await good.exited, good.stderr()).toEqual({ code: 0, signal: null })
     await room.waitForLine(/^\{/)
     expect(payloads(room)).toEqual([expect.objectContaining({ id: 'ok1', seq: 1, from: 'bob' })])

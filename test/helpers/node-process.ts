@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
+import { exitOrKill } from './process-exit.js'
 
 /** The repository root, where `bin/mqchat.js` lives. */
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
@@ -159,17 +160,8 @@ export async function runMqchat(command: string, env: Record<string, string> = {
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
     stderr += chunk
   })
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), timeoutMs)
-  })
-  const result = await Promise.race([exited, timeout])
-  clearTimeout(timer)
-  if (result === 'timeout') {
-    child.kill('SIGKILL')
-    await exited
-    throw new Error(`mqchat ${command} did not exit within ${timeoutMs} ms; stderr: ${stderr}`)
-  }
+  const result = await exitOrKill(child, exited, timeoutMs)
+  if (result === 'timeout') throw new Error(`mqchat ${command} did not exit within ${timeoutMs} ms; stderr: ${stderr}`)
   await closed
   return { ...result, stdout, stderr }
 }
@@ -204,15 +196,8 @@ async function stopProcess(
 ): Promise<NodeExit> {
   if (child.exitCode !== null || child.signalCode !== null) return exited
   child.kill(signal)
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), timeoutMs)
-  })
-  const result = await Promise.race([exited, timeout])
-  clearTimeout(timer)
+  const result = await exitOrKill(child, exited, timeoutMs)
   if (result !== 'timeout') return result
-  child.kill('SIGKILL')
-  await exited
   throw new Error(`mqchat ${command} (pid ${child.pid}) did not exit within ${timeoutMs} ms of ${signal}; killed`)
 }
 

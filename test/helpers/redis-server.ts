@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { join } from 'node:path'
 import { Redis } from 'ioredis'
+import { exitOrKill } from './process-exit.js'
 import { makeTempDir } from './temp-dir.js'
 
 export interface TestRedis {
@@ -57,14 +58,7 @@ export async function startTestRedis(): Promise<TestRedis> {
     if (!server || server.exitCode !== null) return
     const exited = once(server, 'exit')
     server.kill('SIGTERM')
-    let timer: NodeJS.Timeout | undefined
-    const timeout = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), timeoutMs)
-    })
-    const result = await Promise.race([exited, timeout])
-    clearTimeout(timer)
-    if (result === 'timeout') {
-      await kill()
+    if ((await exitOrKill(server, exited, timeoutMs)) === 'timeout') {
       throw new Error(`redis-server did not exit within ${timeoutMs} ms of SIGTERM; killed`)
     }
   }
