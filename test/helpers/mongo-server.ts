@@ -76,7 +76,10 @@ export async function startTestMongo(): Promise<TestMongo> {
   const deadline = Date.now() + 20_000
   while (!existsSync(socket)) {
     if (server.exitCode !== null) throw new Error(`ferretdb exited: ${stderr}`)
-    if (Date.now() > deadline) throw new Error(`ferretdb did not start: ${stderr}`)
+    if (Date.now() > deadline) {
+      server.kill('SIGKILL')
+      throw new Error(`ferretdb did not start: ${stderr}`)
+    }
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
   return {

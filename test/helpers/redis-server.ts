@@ -42,7 +42,10 @@ export async function startTestRedis(): Promise<TestRedis> {
     const deadline = Date.now() + 10_000
     while (!/ready to accept connections/i.test(output)) {
       if (child.exitCode !== null) throw new Error(`redis-server exited: ${output}`)
-      if (Date.now() > deadline) throw new Error(`redis-server did not start: ${output}`)
+      if (Date.now() > deadline) {
+        child.kill('SIGKILL')
+        throw new Error(`redis-server did not start: ${output}`)
+      }
       await new Promise((resolve) => setTimeout(resolve, 20))
     }
   }
