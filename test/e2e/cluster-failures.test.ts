@@ -297,6 +297,54 @@ describe('cluster failures: real `mqchat broker` and `mqchat bridge` processes',
     )
   }, 120_000)
 
+  it('two bridges share the log; one is killed holding a batch and never returns: the other takes its entries over', async () => {
+    const d = deployment({ MQCHAT_PERSISTER_CLAIM_IDLE_MS: '1000' })
+    const [broker, dying] = await Promise.all([d.broker('broker-1'), d.bridge('bridge-a')])
+    await d.bridge('bridge-b')
+    const { publishers: users, topic, roomId } = await chatRoom(dying, 4)
+    const probe = redis.client()
+    cleanups.push(() => probe.disconnect())
+    const log = `${d.prefix}log`
+    const pendingOf = async (consumer: string) => {
+      const [, , , consumers] = (await probe.xpending(log, 'persisters')) as [number, unknown, unknown, [string, string][] | null]
+      return Number(consumers?.find(([name]) => name === consumer)?.[1] ?? 0)
+    }
+    const stored = () => d.messages().countDocuments({ room: roomId })
+
+    const total = 2000
+    const ledger = new Ledger()
+    const publishers = users.map((user) => new Publisher(user, broker.url, ledger, topic, 10))
+    const sending = lanes(publishers, total / users.length / 10)
+
+    let heldAtKill = 0
+    for (let attempt = 0; attempt < 2000 && heldAtKill === 0; attempt++) {
+      if ((await pendingOf('bridge-a')) > 0) {
+        dying.child.kill('SIGSTOP')
+        heldAtKill = await pendingOf('bridge-a')
+        if (heldAtKill > 0) dying.child.kill('SIGKILL')
+        else dying.child.kill('SIGCONT')
+      } else await sleep(5)
+    }
+    expect(heldAtKill, 'bridge-a was killed holding an unacknowledged batch').toBeGreaterThan(0)
+    await sending.finished(60_000)
+    await Promise.all(publishers.map((p) => p.settle()))
+    expect(ledger.acked.size).toBe(total)
+
+    await eventually(stored, (count) => count >= total, 60_000)
+    await eventually(
+      () => pendingOf('bridge-a'),
+      (count) => count === 0,
+      20_000
+    )
+    const documents = await d
+      .messages()
+      .find({ room: roomId }, { projection: { _id: 0, id: 1, seq: 1 } })
+      .sort({ seq: 1 })
+      .toArray()
+    expect(documents.map((m) => m.seq)).toEqual(Array.from({ length: total }, (_, i) => i + 1))
+    expect(new Set(documents.map((m) => m.id))).toEqual(ledger.acked)
+  }, 120_000)
+
   it('Redis restarted under load: nodes and bridge recover without a restart, every acknowledged message stored once', async () => {
     const d = deployment()
     const [a, b, bridge] = await Promise.all([d.broker('broker-a'), d.broker('broker-b'), d.bridge('bridge-1')])
