@@ -36,10 +36,6 @@ export class UserDirectory {
     return this.users.get(userId)?.connections ?? 0
   }
 
-  isConnected(userId: string): boolean {
-    return this.users.has(userId)
-  }
-
   /** Membership as seen by a connected user; false for users not connected here. */
   isMember(userId: string, roomId: string): boolean {
     return this.users.get(userId)?.rooms.has(roomId) ?? false
@@ -55,9 +51,5 @@ export class UserDirectory {
   /** Rooms of a connected user (empty for users not connected here). */
   roomsOf(userId: string): string[] {
     return [...(this.users.get(userId)?.rooms ?? [])]
-  }
-
-  onlineUsers(): string[] {
-    return [...this.users.keys()]
   }
 }

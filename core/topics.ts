@@ -13,7 +13,6 @@ export type TopicKind =
   | { kind: 'generic' }
 
 const ROOM_CHANNELS = new Set<string>(['messages', 'events', 'typing', 'receipts'])
-export const RESERVED_ROOTS = ['rooms', 'users', 'presence'] as const
 
 export function parseTopic(topic: string): TopicKind {
   if (topic.startsWith('$')) return { kind: 'system' }

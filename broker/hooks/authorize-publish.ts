@@ -1,6 +1,6 @@
 import type { Client, PublishPacket } from 'aedes'
 import { MqchatError } from '../../core/errors.js'
-import { receiptInputSchema, typingInputSchema } from '../../core/message.js'
+import { type Rejection, receiptInputSchema, typingInputSchema } from '../../core/message.js'
 import { parseTopic } from '../../core/topics.js'
 import { type BrokerContext, DISCARD_TOPIC } from '../context.js'
 
@@ -66,7 +66,7 @@ async function sendChat(ctx: BrokerContext, userId: string, roomId: string, pack
     // A notice would travel through the Redis that is away, and a PUBACK without it reads as stored.
     if (!(error instanceof MqchatError) || error.code === 'unavailable') throw error
     // the pipeline counted this rejection already
-    ctx.notify(userId, { type: 'rejected', id: ctx.pipeline.peekId(raw), room: roomId, reason: error.code, message: error.message })
+    notifyRejection(ctx, userId, { id: ctx.pipeline.peekId(raw), room: roomId, reason: error.code, message: error.message })
   }
 }
 
@@ -90,5 +90,9 @@ function relaySignal(ctx: BrokerContext, userId: string, roomId: string, channel
 
 function reject(ctx: BrokerContext, userId: string, id: string | null, room: string, reason: string, message: string): void {
   ctx.metrics.rejects.inc({ reason })
-  ctx.notify(userId, { type: 'rejected', id, room, reason, message })
+  notifyRejection(ctx, userId, { id, room, reason, message })
+}
+
+function notifyRejection(ctx: BrokerContext, userId: string, rejection: Omit<Rejection, 'type'>): void {
+  ctx.notify(userId, { type: 'rejected', ...rejection } satisfies Rejection)
 }
