@@ -36,12 +36,15 @@ export class SplitEmitter implements Emitter {
     call(this.cluster, one)
   }
 
+  /** Filters that can only match chat messages (`rooms/{id}/messages`, `rooms/+/messages`) need no cluster subscription. */
   on(topic: string, listener: Listener, done?: () => void): void {
-    this.both((emitter, next) => emitter.on(topic, listener, next), done)
+    if (chatRoomOf(topic) !== null) this.local.on(topic, listener, done)
+    else this.both((emitter, next) => emitter.on(topic, listener, next), done)
   }
 
   removeListener(topic: string, listener: Listener, done?: () => void): void {
-    this.both((emitter, next) => emitter.removeListener(topic, listener, next), done)
+    if (chatRoomOf(topic) !== null) this.local.removeListener(topic, listener, done)
+    else this.both((emitter, next) => emitter.removeListener(topic, listener, next), done)
   }
 
   emit(packet: { topic: string }, done?: (error?: Error) => void): void {
