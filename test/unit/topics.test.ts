@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { parseTopic } from '../../core/topics.js'
+import { chatRoomOf, matchesFilter, parseTopic } from '../../core/topics.js'
 
 describe('parseTopic', () => {
   it.each([
@@ -19,5 +19,32 @@ describe('parseTopic', () => {
     ['roomsx/1', { kind: 'generic' }]
   ])('%s', (topic, expected) => {
     expect(parseTopic(topic)).toEqual(expected)
+  })
+})
+
+describe('matchesFilter', () => {
+  it.each([
+    ['rooms/+/messages', 'rooms/r1/messages', true],
+    ['rooms/#', 'rooms/r1/messages', true],
+    ['#', 'rooms/r1/messages', true],
+    ['rooms/r1/+', 'rooms/r1/typing', true],
+    ['rooms/r2/messages', 'rooms/r1/messages', false],
+    ['rooms/+', 'rooms/r1/messages', false],
+    ['rooms/+/messages/x', 'rooms/r1/messages', false]
+  ])('%s ~ %s: %s', (filter, topic, expected) => {
+    expect(matchesFilter(filter, topic)).toBe(expected)
+  })
+})
+
+describe('chatRoomOf', () => {
+  it.each([
+    ['rooms/r1/messages', 'r1'],
+    ['rooms/+/messages', '+'],
+    ['rooms/r1/typing', null],
+    ['rooms//messages', null],
+    ['rooms/a/b/messages', null],
+    ['users/a/inbox', null]
+  ])('%s -> %s', (topic, room) => {
+    expect(chatRoomOf(topic)).toBe(room)
   })
 })
