@@ -1,6 +1,6 @@
 import { Janitor } from './janitor.js'
 import { startLoadGenerator } from './load-generator.js'
-import { type BenchOptions, parseBenchOptions, type ScenarioId } from './options.js'
+import { type BenchOptions, BenchOptionsError, parseBenchOptions, type ScenarioId } from './options.js'
 import { type BenchReport, buildReport, formatReport, type RunResults } from './report.js'
 import { fanOut } from './scenarios/fan-out.js'
 import { idleConnections } from './scenarios/idle-connections.js'
@@ -13,7 +13,8 @@ const SCENARIOS: Record<ScenarioId, Scenario> = { S1: fanOut, S1p: pacedLatency,
 
 /**
  * Runs every chosen scenario on every available target, interleaved (S1 on mqchat, S1 on Mosquitto,
- * S1p on mqchat, ...), each on a freshly started broker with fresh generator processes.
+ * S1p on mqchat, ...), each on a freshly started broker with fresh generator processes. A target that
+ * cannot run here (Mosquitto, Redis or FerretDB not installed) is skipped with a note.
  */
 export async function runBench(
   options: BenchOptions,
@@ -25,13 +26,15 @@ export async function runBench(
   const scenarios = options.scenarios.map((id) => SCENARIOS[id])
   const targets: BenchTarget[] = []
   const skipped: BenchReport['skipped'] = []
-  for (const [index, name] of options.targets.entries()) {
+  for (const name of options.targets) {
     const target = createTarget(name)
     const reason = await target.unavailable()
     if (reason === null) targets.push(target)
-    else if (index === 0) throw new Error(`cannot run ${name}: ${reason}`)
     else skipped.push({ target: name, reason })
   }
+  // one line, as for a bad option: the user picks other targets or installs what is missing
+  if (targets.length === 0)
+    throw new BenchOptionsError(`no target can run here: ${skipped.map(({ target, reason }) => `${target}: ${reason}`).join('; ')}`)
 
   const results: RunResults = new Map()
   let failed = false

@@ -3,7 +3,8 @@ import { z } from 'zod'
 export const SCENARIO_IDS = ['S1', 'S1p', 'S3'] as const
 export type ScenarioId = (typeof SCENARIO_IDS)[number]
 
-export const TARGET_NAMES = ['mqchat', 'mosquitto'] as const
+/** mqchat: embedded (`mqchat dev`); cluster: 2 `mqchat broker` + a bridge on Redis and MongoDB; mosquitto: the reference. */
+export const TARGET_NAMES = ['mqchat', 'cluster', 'mosquitto'] as const
 export type TargetName = (typeof TARGET_NAMES)[number]
 
 /** These machines cap open files at 20,000 per process; the broker needs a few for itself. */
@@ -24,7 +25,7 @@ export const benchOptionsSchema = z.object({
     .describe('Scenarios to run, comma-separated'),
   targets: list([...TARGET_NAMES] as [TargetName, ...TargetName[]])
     .default(['mqchat', 'mosquitto'])
-    .describe('Brokers to run them against; the first is measured, the others are references'),
+    .describe('Brokers to run them against; the last is the reference, every other one is measured against it'),
   messages: positiveInt(300, 100_000).describe('S1: messages each publisher sends'),
   duration: z.coerce.number().min(1).max(600).default(5).describe('S1p: measured seconds at the fixed rate'),
   connections: positiveInt(2_000, MAX_CONNECTIONS).describe('S3: idle connections'),

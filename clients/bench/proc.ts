@@ -1,6 +1,7 @@
 import { type ChildProcess, execFileSync } from 'node:child_process'
-import { readdirSync, readFileSync } from 'node:fs'
+import { accessSync, constants, readdirSync, readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
+import { delimiter, join } from 'node:path'
 
 let ticks: number | undefined
 
@@ -73,6 +74,27 @@ export function freePort(): Promise<number> {
       server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))))
     })
   })
+}
+
+/** The first of `paths` that exists and is executable; bare names are looked up on PATH. Null when none is. */
+export function findExecutable(...paths: string[]): string | null {
+  const candidates = paths.flatMap((path) =>
+    path.includes('/')
+      ? [path]
+      : (process.env.PATH ?? '')
+          .split(delimiter)
+          .filter(Boolean)
+          .map((dir) => join(dir, path))
+  )
+  for (const candidate of candidates) {
+    try {
+      accessSync(candidate, constants.X_OK)
+      return candidate
+    } catch {
+      // not here
+    }
+  }
+  return null
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))

@@ -11,7 +11,13 @@ export function registerBenchCommand(program: Command): void {
       'comma-separated: S1 (room fan-out), S1p (latency at a fixed rate), S3 (idle connections)',
       defaults.scenarios.join(',')
     )
-    .option('--targets <list>', 'comma-separated brokers; the first is measured, the second is the reference', defaults.targets.join(','))
+    .option(
+      '--targets <list>',
+      'comma-separated: mqchat (embedded, `mqchat dev`), cluster (2 `mqchat broker` + 1 `mqchat bridge` on a private ' +
+        'redis-server and FerretDB, or MONGODB_URL), mosquitto. The last is the reference: every other target gets a ' +
+        'ratio column against it, e.g. mqchat,cluster,mosquitto. An unavailable target is skipped with a note',
+      defaults.targets.join(',')
+    )
     .option('--messages <n>', 'S1: messages per publisher', String(defaults.messages))
     .option('--duration <seconds>', 'S1p: measured seconds at the fixed rate', String(defaults.duration))
     .option('--rate <n>', 'S1p: total deliveries per second to hold', String(defaults.rate))

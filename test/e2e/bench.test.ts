@@ -3,13 +3,17 @@ import { access } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import type { BenchReport } from '../../clients/bench/report.js'
+import { ferretdbPath } from '../../clients/bench/targets/ferretdb.js'
 import { MOSQUITTO_PATH } from '../../clients/bench/targets/mosquitto.js'
+import { redisServerPath } from '../../clients/bench/targets/redis.js'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const hasMosquitto = await access(MOSQUITTO_PATH).then(
   () => true,
   () => false
 )
+/** The cluster target needs redis-server and FerretDB (or a MongoDB at MONGODB_URL). */
+const hasCluster = redisServerPath() !== null && (ferretdbPath() !== null || Boolean(process.env.MONGODB_URL))
 
 /** Runs `mqchat bench` to the end; a smoke test of the harness, so no numbers are judged, only their presence. */
 function runBench(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -31,6 +35,7 @@ describe('mqchat bench', () => {
     const report = JSON.parse(stdout) as BenchReport
     expect(report.failed).toBe(false)
     expect(report.targets).toEqual(hasMosquitto ? ['mqchat', 'mosquitto'] : ['mqchat'])
+    expect(report.reference).toBe(hasMosquitto ? 'mosquitto' : null)
     expect(new Set(report.rows.map((row) => row.scenario))).toEqual(new Set(['S1', 'S3']))
 
     const value = (scenario: string, key: string, target: string) =>
@@ -47,7 +52,24 @@ describe('mqchat bench', () => {
     }
     const cpuRow = report.rows.find((row) => row.scenario === 'S1' && row.key === 'brokerCpuPer1k')
     expect(cpuRow?.target).toMatch(/mosquitto/)
-    if (hasMosquitto) expect(cpuRow?.ratio).toBeGreaterThan(0)
+    if (hasMosquitto) expect(cpuRow?.ratios.mqchat).toBeGreaterThan(0)
+  })
+
+  it.runIf(hasCluster)('runs S1 on the cluster target: 2 brokers, Redis measured apart', { timeout: 180_000 }, async () => {
+    const { code, stdout, stderr } = await runBench(['--scenarios', 'S1', '--targets', 'cluster', '--messages', '10', '--json'])
+    expect(code, stderr).toBe(0)
+    const report = JSON.parse(stdout) as BenchReport
+    expect(report.failed).toBe(false)
+    expect(report.targets).toEqual(['cluster'])
+    const value = (key: string) => report.rows.find((row) => row.scenario === 'S1' && row.key === key)?.values.cluster
+    for (const key of ['deliveriesPerSecond', 'brokerCpuPer1k', 'brokerCores', 'p50Ms', 'p99Ms']) {
+      expect(value(key), `S1 ${key} on the cluster`).toBeGreaterThan(0)
+    }
+    // measured, but in clock ticks (10 ms): Redis may use less than one over 10,000 deliveries
+    for (const key of ['redisCpuPer1k', 'redisCores', 'persisterCores']) {
+      expect(value(key), `S1 ${key} on the cluster`).toBeGreaterThanOrEqual(0)
+    }
+    expect(value('deliveredPercent')).toBe(100)
   })
 
   it('refuses an unknown scenario with one line', async () => {

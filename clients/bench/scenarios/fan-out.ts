@@ -1,5 +1,5 @@
 import { nowUs } from '../histogram.js'
-import { busyMachineNote, type CpuUse, ms, per, settle, startCpuMeter, waitForDeliveries } from './measure.js'
+import { allTargetPids, busyMachineNote, type CpuUse, ms, per, settle, startCpuMeter, waitForDeliveries } from './measure.js'
 import { openRoom, PUBLISH_WINDOW, publishRound } from './room.js'
 import { atMostTimesReference, type Scenario, type ScenarioContext } from './scenario.js'
 
@@ -12,6 +12,8 @@ const STALL_MS = 10_000
 export const cpuMetrics = [
   { key: 'brokerCores', label: 'broker CPU (cores busy)', digits: 2 },
   { key: 'brokerBusiestThread', label: 'broker busiest thread (share of a core)', digits: 2 },
+  { key: 'redisCores', label: 'redis CPU (cores busy)', digits: 2 },
+  { key: 'persisterCores', label: 'bridge + database CPU (cores busy)', digits: 2 },
   { key: 'generatorCores', label: 'generator CPU (cores busy)', digits: 2 },
   { key: 'generatorCpuPer1k', label: 'generator CPU s / 1k deliveries', digits: 4 },
   { key: 'otherCores', label: 'other processes CPU (cores busy)', digits: 2 }
@@ -21,6 +23,8 @@ export function cpuValues(cpu: CpuUse, deliveries: number, busySeconds: number) 
   return {
     brokerCores: per(cpu.broker, busySeconds),
     brokerBusiestThread: per(cpu.brokerBusiestThread, busySeconds),
+    redisCores: per(cpu.redis, busySeconds),
+    persisterCores: per(cpu.persister, busySeconds),
     generatorCores: per(cpu.generator, busySeconds),
     generatorCpuPer1k: per(cpu.generator * 1000, deliveries),
     otherCores: per(cpu.other, cpu.wallSeconds)
@@ -39,6 +43,7 @@ export const fanOut: Scenario = {
       digits: 4,
       target: atMostTimesReference(1.5, ' (cluster mode)')
     },
+    { key: 'redisCpuPer1k', label: 'redis CPU s / 1k deliveries', digits: 4 },
     { key: 'p50Ms', label: 'latency p50 (ms)', digits: 1 },
     { key: 'p99Ms', label: 'latency p99 (ms)', digits: 1 },
     { key: 'deliveredPercent', label: 'delivered (% of expected)', digits: 1 },
@@ -55,18 +60,18 @@ export const fanOut: Scenario = {
     await generator.all({ op: 'reset', recordFromUs: 0 })
     const warm = await publishRound(generator, 'warm', round(WARM_UP_MESSAGES))
     await waitForDeliveries(generator, () => warm.acked * perMessage, { timeoutMs: 30_000, stallMs: 5_000 })
-    await settle(target.pids)
+    await settle(allTargetPids(target))
 
     const expected = options.publishers * options.messages * perMessage
     context.log(`${target.name}: S1 ${options.publishers} publishers x ${options.messages} messages -> ${expected} deliveries`)
     await generator.all({ op: 'reset', recordFromUs: nowUs() })
-    const cpu = startCpuMeter(target.pids, generator.pids)
+    const cpu = startCpuMeter(target, generator.pids)
     const [sent, deliveries] = await Promise.all([
       publishRound(generator, 'run', round(options.messages)),
       waitForDeliveries(generator, () => expected, { timeoutMs: ROUND_TIMEOUT_MS, stallMs: STALL_MS })
     ])
     const doneUs = deliveries.lastUs ?? nowUs()
-    await settle(target.pids)
+    await settle(allTargetPids(target))
     const used = cpu.stop()
     const busySeconds = (doneUs - sent.startUs) / 1e6
 
@@ -77,6 +82,7 @@ export const fanOut: Scenario = {
       metrics: {
         deliveriesPerSecond: per(deliveries.received, busySeconds),
         brokerCpuPer1k: per(used.broker * 1000, deliveries.received),
+        redisCpuPer1k: per(used.redis === null ? null : used.redis * 1000, deliveries.received),
         p50Ms: ms(deliveries.latency.quantile(0.5)),
         p99Ms: ms(deliveries.latency.quantile(0.99)),
         deliveredPercent: per(deliveries.received * 100, expected),

@@ -2,10 +2,20 @@ import type { StatsResult } from '../generator-protocol.js'
 import { Histogram, nowUs } from '../histogram.js'
 import type { LoadGenerator } from '../load-generator.js'
 import { machineCpuSeconds, sleep, threadCpuSeconds, totalCpuSeconds } from '../proc.js'
+import type { RunningTarget } from '../targets/target.js'
+
+/** The processes of a target, by role. */
+export type TargetPids = Pick<RunningTarget, 'pids' | 'redisPids' | 'persisterPids'>
+
+/** Every process of a target: brokers, Redis, bridge and database. */
+export const allTargetPids = (target: TargetPids): number[] => [...target.pids, ...target.redisPids, ...target.persisterPids]
 
 /** CPU seconds the broker and the load generator used over one measured window. */
 export interface CpuUse {
   broker: number
+  /** Redis and the bridge with its database, when the target runs them (a cluster); null otherwise. */
+  redis: number | null
+  persister: number | null
   generator: number
   /** CPU seconds of the broker thread that used the most: near the elapsed time it is the bottleneck (a saturated event loop). */
   brokerBusiestThread: number
@@ -15,8 +25,13 @@ export interface CpuUse {
 }
 
 /** Starts measuring; `stop()` reads the counters again. Call `settle` first when the broker may still be busy. */
-export function startCpuMeter(brokerPids: readonly number[], generatorPids: readonly number[]) {
+export function startCpuMeter(target: TargetPids, generatorPids: readonly number[]) {
+  const brokerPids = target.pids
+  const groupCpu = (pids: readonly number[]) => (pids.length > 0 ? totalCpuSeconds(pids) : null)
+  const since = (before: number | null, pids: readonly number[]) => (before === null ? null : totalCpuSeconds(pids) - before)
   const broker = totalCpuSeconds(brokerPids)
+  const redis = groupCpu(target.redisPids)
+  const persister = groupCpu(target.persisterPids)
   const generator = totalCpuSeconds(generatorPids)
   const machine = machineCpuSeconds()
   const threads = new Map(brokerPids.flatMap((pid) => [...threadCpuSeconds(pid)]))
@@ -24,8 +39,14 @@ export function startCpuMeter(brokerPids: readonly number[], generatorPids: read
   return {
     startUs: start,
     stop: (): CpuUse => {
-      const used = { broker: totalCpuSeconds(brokerPids) - broker, generator: totalCpuSeconds(generatorPids) - generator }
-      const other = Math.max(0, machineCpuSeconds() - machine - used.broker - used.generator)
+      const used = {
+        broker: totalCpuSeconds(brokerPids) - broker,
+        redis: since(redis, target.redisPids),
+        persister: since(persister, target.persisterPids),
+        generator: totalCpuSeconds(generatorPids) - generator
+      }
+      const own = used.broker + (used.redis ?? 0) + (used.persister ?? 0) + used.generator
+      const other = Math.max(0, machineCpuSeconds() - machine - own)
       const busiest = brokerPids
         .flatMap((pid) => [...threadCpuSeconds(pid)])
         .reduce((most, [thread, seconds]) => Math.max(most, seconds - (threads.get(thread) ?? 0)), 0)
@@ -107,5 +128,5 @@ export function busyMachineNote(cpu: CpuUse): string[] {
 /** Microseconds to milliseconds, keeping null. */
 export const ms = (us: number | null): number | null => (us === null ? null : us / 1000)
 
-/** `part / whole`, null when the whole is zero. */
-export const per = (part: number, whole: number): number | null => (whole > 0 ? part / whole : null)
+/** `part / whole`, null when the whole is zero or the part was not measured. */
+export const per = (part: number | null, whole: number): number | null => (part !== null && whole > 0 ? part / whole : null)

@@ -1,7 +1,7 @@
 import { nowUs } from '../histogram.js'
 import { sleep } from '../proc.js'
 import { cpuMetrics, cpuValues } from './fan-out.js'
-import { busyMachineNote, ms, per, settle, startCpuMeter, waitForDeliveries } from './measure.js'
+import { allTargetPids, busyMachineNote, ms, per, settle, startCpuMeter, waitForDeliveries } from './measure.js'
 import { openRoom, PUBLISH_WINDOW, publishRound } from './room.js'
 import { atMostTimesReference, type Scenario, type ScenarioContext } from './scenario.js'
 
@@ -40,13 +40,13 @@ export const pacedLatency: Scenario = {
       deadlineMs: (WARM_UP_SECONDS + options.duration) * 1000 + 30_000
     })
     await sleep(Math.max(0, (recordFromUs - nowUs()) / 1000))
-    const cpu = startCpuMeter(target.pids, generator.pids)
+    const cpu = startCpuMeter(target, generator.pids)
     const sent = await publishing
     // what was sent after recordFromUs, to every subscriber; the drain stops early if some never arrive
     const expected = Math.round(((sent.acked * options.duration) / (WARM_UP_SECONDS + options.duration)) * options.subscribers)
     const deliveries = await waitForDeliveries(generator, () => expected, { timeoutMs: DRAIN_MS, stallMs: 1_000 })
     const doneUs = deliveries.lastUs ?? nowUs()
-    await settle(target.pids)
+    await settle(allTargetPids(target))
     const used = cpu.stop()
     const busySeconds = (doneUs - cpu.startUs) / 1e6
 

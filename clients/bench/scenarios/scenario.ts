@@ -2,7 +2,7 @@ import type { LoadGenerator } from '../load-generator.js'
 import type { BenchOptions, ScenarioId } from '../options.js'
 import type { RunningTarget } from '../targets/target.js'
 
-/** A SPEC §9 target for one metric, judged on mqchat's value and its ratio to the reference. */
+/** A SPEC §9 target for one metric, judged on a measured target's value and its ratio to the reference. */
 export interface MetricTarget {
   text: string
   /** True or false when it can be judged, null when a number is missing. */
@@ -38,7 +38,7 @@ export interface Scenario {
   run(context: ScenarioContext): Promise<ScenarioRun>
 }
 
-/** Targets of the form "mqchat ≤ factor × reference". */
+/** Targets of the form "measured ≤ factor × reference". */
 export function atMostTimesReference(factor: number, note = ''): MetricTarget {
   return {
     text: `≤ ${factor}× mosquitto${note}`,
@@ -46,7 +46,7 @@ export function atMostTimesReference(factor: number, note = ''): MetricTarget {
   }
 }
 
-/** Targets of the form "mqchat ≤ limit", whatever the reference does. */
+/** Targets of the form "measured ≤ limit", whatever the reference does. */
 export function atMost(limit: number, unit: string): MetricTarget {
   return {
     text: `≤ ${limit} ${unit}`,

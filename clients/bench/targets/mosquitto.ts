@@ -59,6 +59,8 @@ function running(child: ChildProcess, port: number, stop: () => Promise<void>): 
     name: 'mosquitto',
     mqttUrls: [`mqtt://127.0.0.1:${port}`],
     pids: [child.pid as number],
+    redisPids: [],
+    persisterPids: [],
     users: logins,
     idleLogins: logins,
     // the same payload size on a plain topic: Mosquitto has no rooms

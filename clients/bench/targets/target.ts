@@ -17,8 +17,15 @@ export interface RunningTarget {
    * lists one URL per node (or its load balancer once).
    */
   readonly mqttUrls: readonly string[]
-  /** The broker processes whose CPU and memory are measured (a cluster: every node, Redis, ...). */
+  /** The broker processes whose CPU and memory are measured and summed (a cluster: every broker node). */
   readonly pids: readonly number[]
+  /** The Redis a cluster runs on: part of its cost, so measured too, in rows of its own. Empty elsewhere. */
+  readonly redisPids: readonly number[]
+  /**
+   * The target's other processes: a cluster's bridge (persister, REST) and the database it writes to,
+   * when the bench started it. Measured in a row of their own, so that they do not count as other load.
+   */
+  readonly persisterPids: readonly number[]
   /** `count` logins of distinct users that can be made members of a room (registered where the target has accounts). */
   users(count: number, prefix: string): Promise<Login[]>
   /** `count` logins of distinct users for idle connections: cheap to make, never members of a room. */

@@ -1,0 +1,95 @@
+import { randomBytes } from 'node:crypto'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Janitor } from '../janitor.js'
+import { dropDatabase, reachableMongodbUrl } from './external-mongodb.js'
+import { ferretdbPath, startFerretdb } from './ferretdb.js'
+import { mqchatAccounts, newJwtSecret } from './mqchat-accounts.js'
+import { startMqchatProcess } from './mqchat-process.js'
+import { redisServerPath, startRedis } from './redis.js'
+import type { BenchTarget } from './target.js'
+
+/** SPEC §9: S1's CPU target is for cluster mode with 2 nodes and Redis. */
+const BROKER_NODES = 2
+
+/** Where history, users and rooms go: a reachable MONGODB_URL, else a private FerretDB. */
+type DatabasePlan = { mongodbUrl: string } | { ferretdb: string }
+interface ClusterPlan {
+  redisServer: string
+  database: DatabasePlan
+}
+
+/**
+ * Cluster mode as in compose.yaml, minus the load balancer: a private redis-server and FerretDB
+ * (or MONGODB_URL when it reaches a server), 2 `mqchat broker` nodes that clients are spread over,
+ * and 1 `mqchat bridge` for the REST API and the persister. Broker CPU and RSS are both nodes summed;
+ * Redis and the bridge with its database are measured in rows of their own.
+ */
+export function mqchatClusterTarget(): BenchTarget {
+  let plan: ClusterPlan | string | undefined
+  const locate = async (): Promise<ClusterPlan | string> => {
+    const redisServer = redisServerPath()
+    if (!redisServer) return 'redis-server is not installed; the cluster target is skipped'
+    const mongodbUrl = await reachableMongodbUrl()
+    if (mongodbUrl) return { redisServer, database: { mongodbUrl } }
+    const ferretdb = ferretdbPath()
+    if (ferretdb) return { redisServer, database: { ferretdb } }
+    return 'FerretDB is not installed (.ci/install-ferretdb builds it) and MONGODB_URL reaches no server; the cluster target is skipped'
+  }
+  return {
+    name: 'cluster',
+    async unavailable() {
+      plan ??= await locate()
+      return typeof plan === 'string' ? plan : null
+    },
+    async start(janitor) {
+      plan ??= await locate()
+      if (typeof plan === 'string') throw new Error(plan)
+      const dir = await mkdtemp(join(tmpdir(), 'mqchat-bench-cluster-'))
+      janitor.defer(`remove ${dir}`, () => rm(dir, { recursive: true, force: true }))
+      const redis = await startRedis(plan.redisServer, join(dir, 'redis'), janitor)
+      const database = await startDatabase(plan.database, join(dir, 'ferretdb'), janitor)
+      const secret = newJwtSecret()
+      const env = {
+        REDIS_URL: redis.url,
+        MONGODB_URL: database.url,
+        MQCHAT_MONGODB_DATABASE: database.name,
+        MQCHAT_JWT_SECRET: secret
+      }
+      // the bridge first: it creates the database's collections and indexes, which the brokers then find
+      const bridge = await startMqchatProcess('bridge', { ...env, MQCHAT_NODE_ID: 'bench-bridge' }, janitor)
+      const brokers = await Promise.all(
+        Array.from({ length: BROKER_NODES }, (_, index) =>
+          startMqchatProcess('broker', { ...env, MQCHAT_NODE_ID: `bench-broker-${index + 1}` }, janitor, `mqchat broker ${index + 1}`)
+        )
+      )
+      return {
+        name: 'cluster',
+        mqttUrls: brokers.map((broker) => `mqtt://127.0.0.1:${broker.mqttPort}`),
+        pids: brokers.map((broker) => broker.pid),
+        redisPids: [redis.pid],
+        persisterPids: [bridge.pid, ...database.pids],
+        ...mqchatAccounts(`http://127.0.0.1:${bridge.httpPort}`, secret),
+        async stop() {
+          for (const stop of [...brokers.map((broker) => broker.stop), bridge.stop, database.stop, redis.stop]) await stop()
+        }
+      }
+    }
+  }
+}
+
+/** The private FerretDB, or a database of our own on MONGODB_URL's server (dropped at clean-up). */
+async function startDatabase(
+  plan: DatabasePlan,
+  dir: string,
+  janitor: Janitor
+): Promise<{ url: string; name: string; pids: number[]; stop(): Promise<void> }> {
+  if ('ferretdb' in plan) {
+    const ferretdb = await startFerretdb(plan.ferretdb, dir, janitor)
+    return { url: ferretdb.url, name: 'mqchat', pids: [ferretdb.pid], stop: ferretdb.stop }
+  }
+  const name = `mqchat_bench_${randomBytes(6).toString('hex')}`
+  const stop = janitor.defer(`drop database ${name}`, () => dropDatabase(plan.mongodbUrl, name))
+  return { url: plan.mongodbUrl, name, pids: [], stop }
+}
