@@ -58,7 +58,7 @@ export async function startNode(config: Config, logger: Logger, parts: NodeParts
     if (parts.serve.persister) {
       const persister = startPersister(
         { chatLog: parts.chatLog, history: parts.history, logger, registry },
-        { consumer: parts.serve.persister, batchSize: 500, blockMs: 1000, retryMs: 500 }
+        { consumer: parts.serve.persister, batchSize: 500, blockMs: 1000, retryMs: 500, lingerMs: 20 }
       )
       cleanup.push(() => persister.stop())
     }

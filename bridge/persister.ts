@@ -12,6 +12,8 @@ export interface PersisterOptions {
   blockMs: number
   /** Pause after a failed batch before retrying it. */
   retryMs: number
+  /** After a small fetch, how long to let more entries gather: fewer, larger batches under light load. */
+  lingerMs: number
 }
 
 export interface Persister {
@@ -45,11 +47,18 @@ export function startPersister(
   const controller = new AbortController()
   const { signal } = controller
 
+  async function gather(): Promise<LogEntry[]> {
+    const first = await deps.chatLog.fetch(options.consumer, options.batchSize, options.blockMs, signal)
+    if (first.length === 0 || first.length >= options.batchSize / 2 || signal.aborted) return first
+    await new Promise((resolve) => setTimeout(resolve, options.lingerMs))
+    return [...first, ...(await deps.chatLog.fetch(options.consumer, options.batchSize - first.length, 0))]
+  }
+
   async function run(): Promise<void> {
     let batch: LogEntry[] = []
     while (!(signal.aborted && batch.length === 0)) {
       try {
-        if (batch.length === 0) batch = await deps.chatLog.fetch(options.consumer, options.batchSize, options.blockMs, signal)
+        if (batch.length === 0) batch = await gather()
         if (batch.length === 0) continue
         const timer = batchSeconds.startTimer()
         await deps.history.insertMany(batch.map((entry) => entry.envelope))

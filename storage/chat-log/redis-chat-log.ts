@@ -57,6 +57,7 @@ export class RedisChatLog implements ChatLog {
   private readonly options: RedisChatLogOptions
   private readonly blocking: Redis
   private readonly pendingDrained = new Set<string>()
+  private readonly lastClaim = new Map<string, number>()
   private groupReady: Promise<void> | null = null
   private readonly tailListeners = new Set<(entry: TailEntry) => void>()
   private tailing: Promise<void> | null = null
@@ -166,8 +167,12 @@ export class RedisChatLog implements ChatLog {
       if (pending.length > 0) return pending
       this.pendingDrained.add(consumer)
     }
-    const claimed = await this.claimIdle(consumer, count)
-    if (claimed.length > 0) return claimed
+    // claiming is a round trip per fetch; entries only become claimable after claimIdleMs anyway
+    if (Date.now() - (this.lastClaim.get(consumer) ?? 0) >= this.options.claimIdleMs / 4) {
+      this.lastClaim.set(consumer, Date.now())
+      const claimed = await this.claimIdle(consumer, count)
+      if (claimed.length > 0) return claimed
+    }
     const deadline = Date.now() + Math.max(blockMs, 0)
     for (;;) {
       const slice = Math.min(this.options.blockSliceMs, deadline - Date.now())
