@@ -32,10 +32,6 @@ export class UserDirectory {
     return Math.max(user.connections, 0)
   }
 
-  connections(userId: string): number {
-    return this.users.get(userId)?.connections ?? 0
-  }
-
   /** Membership as seen by a connected user; false for users not connected here. */
   isMember(userId: string, roomId: string): boolean {
     return this.users.get(userId)?.rooms.has(roomId) ?? false

@@ -4,7 +4,8 @@ import { topics } from '../core/topics.js'
 import type { ConnectionCounter } from './connection-counters/connection-counter.js'
 
 export interface PresenceTracker {
-  connected(userId: string): void
+  /** Counts one more connection of the user (on any node) and returns how many it has now. */
+  connected(userId: string): Promise<number>
   disconnected(userId: string): void
   /** After a crash, retained "online" states are stale: nobody is connected to a node that just started. */
   resetStale(): Promise<number>
@@ -30,11 +31,10 @@ export function createPresenceTracker(aedes: Aedes, retained: RetainedSource, co
     })
 
   return {
-    connected(userId) {
-      counter.increment(userId).then(
-        (count) => (count === 1 ? publish(userId, 'online') : undefined),
-        () => undefined
-      )
+    async connected(userId) {
+      const count = await counter.increment(userId)
+      if (count === 1) void publish(userId, 'online')
+      return count
     },
     disconnected(userId) {
       counter.decrement(userId).then(

@@ -1,3 +1,4 @@
+import { finished } from 'node:stream'
 import type { Client, ConnectPacket } from 'aedes'
 import type { BrokerContext } from '../context.js'
 
@@ -38,19 +39,22 @@ export async function authenticate(ctx: BrokerContext, client: Client, password:
   }
   const userId = await ctx.tokens.verify(password.toString('utf8'))
   if (!userId) throw new ConnectRefused(ReturnCode.BAD_USERNAME_OR_PASSWORD, 'invalid or expired token')
-  if (ctx.directory.connections(userId) >= ctx.options.maxConnectionsPerUser) {
-    throw new ConnectRefused(ReturnCode.NOT_AUTHORIZED, `user ${userId} has too many connections`)
-  }
   const rooms = await ctx.accounts.roomsOf(userId)
   if (client.closed) return
+  // counted across the cluster: the limit holds however the user's devices are spread over nodes
+  if ((await ctx.presence.connected(userId)) > ctx.options.maxConnectionsPerUser) {
+    ctx.presence.disconnected(userId)
+    throw new ConnectRefused(ReturnCode.NOT_AUTHORIZED, `user ${userId} has too many connections`)
+  }
   ctx.identities.set(client, { userId })
   ctx.directory.attach(userId, rooms)
-  ctx.presence.connected(userId)
-  await ctx.replay.connected(client, userId)
   ctx.metrics.connections.inc()
-  client.conn.once('close', () => {
+  // `finished` also fires for a connection that closed during the awaits above
+  const cleanup = finished(client.conn, () => {
+    cleanup()
     ctx.metrics.connections.dec()
     ctx.directory.detach(userId)
     ctx.presence.disconnected(userId)
   })
+  await ctx.replay.connected(client, userId)
 }

@@ -158,6 +158,25 @@ describe('cluster: broker nodes over Redis, history and accounts in MongoDB', ()
     expect(states.map((p) => p.status)).toEqual(['online', 'offline'])
   })
 
+  it('the per-user connection limit counts connections on every node', async () => {
+    const limited = [
+      await cluster.start('broker', { MQCHAT_MAX_CONNECTIONS_PER_USER: '2' }),
+      await cluster.start('broker', { MQCHAT_MAX_CONNECTIONS_PER_USER: '2' })
+    ]
+    const gina = await rest.register('gina')
+    const first = await connect(limited[0]!.mqttUrl, gina.token)
+    await connect(limited[1]!.mqttUrl, gina.token)
+    const refused = await mqtt.connectAsync(limited[0]!.mqttUrl, { username: 'u', password: gina.token, reconnectPeriod: 0 }).then(
+      () => 0,
+      (error: { code?: number }) => error.code
+    )
+    expect(refused).toBe(5)
+    await first.end()
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    const again = await connect(limited[0]!.mqttUrl, gina.token)
+    expect(again.client.connected).toBe(true)
+  })
+
   it('a member removed through the bridge stops receiving on another node at once', async () => {
     const dana = await rest.register('dana')
     const eve = await rest.register('eve')
