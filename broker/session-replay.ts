@@ -133,7 +133,9 @@ export class SessionReplay {
   /** Too much missed (or trimmed from the log): say so once and continue live from now. */
   private overflow(client: InternalClient, session: SessionState, state: RoomState, room: string, cursor: number, newest: number) {
     this.deps.notify(session.userId, { type: 'overflow', room, fromSeq: cursor + 1 })
-    void this.deps.cursors.advance(client.id, new Map([[room, newest]]))
+    this.deps.cursors
+      .advance(client.id, new Map([[room, newest]]))
+      .catch((err: unknown) => this.deps.logger.warn({ err, room }, 'cursor write failed'))
     this.goLive(client, state, newest)
   }
 

@@ -30,6 +30,8 @@ async function serve(start: (config: Config, logger: Logger) => Promise<{ close(
     fail(error)
   }
   const logger = createLogger(config.MQCHAT_LOG_LEVEL)
+  // a library's stray promise (e.g. a Redis command cut off by a reconnect) must not end a server
+  process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'))
   const node = await start(config, logger).catch((error: unknown) => fail(error, config.MQCHAT_DATA_DIR))
   let stopping = false
   const stop = (signal: string) => {
