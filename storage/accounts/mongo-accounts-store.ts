@@ -1,4 +1,4 @@
-import type { Collection, Db } from 'mongodb'
+import type { Collection, Db, OptionalUnlessRequiredId, WithId } from 'mongodb'
 import { MqchatError } from '../../core/errors.js'
 import { ensureIndexes, isDuplicateKey } from '../mongo.js'
 import type { AccountsStore, Room, User } from './accounts-store.js'
@@ -19,36 +19,20 @@ export class MongoAccountsStore implements AccountsStore {
     return new MongoAccountsStore(db.collection<UserDoc>('users'), rooms)
   }
 
-  async createUser({ id, ...user }: User): Promise<void> {
-    try {
-      await this.users.insertOne({ _id: id, ...user })
-    } catch (error) {
-      if (isDuplicateKey(error)) throw new MqchatError('conflict', `user ${id} already exists`)
-      throw error
-    }
+  createUser({ id, ...user }: User): Promise<void> {
+    return insertNew(this.users, { _id: id, ...user }, `user ${id}`)
   }
 
   async getUser(id: string): Promise<User | null> {
-    const doc = await this.users.findOne({ _id: id })
-    if (!doc) return null
-    const { _id, ...user } = doc
-    return { id: _id, ...user }
+    return withId(await this.users.findOne({ _id: id }))
   }
 
-  async createRoom({ id, members, ...room }: Room): Promise<void> {
-    try {
-      await this.rooms.insertOne({ _id: id, ...room, members: [...new Set(members)] })
-    } catch (error) {
-      if (isDuplicateKey(error)) throw new MqchatError('conflict', `room ${id} already exists`)
-      throw error
-    }
+  createRoom({ id, members, ...room }: Room): Promise<void> {
+    return insertNew(this.rooms, { _id: id, ...room, members: [...new Set(members)] }, `room ${id}`)
   }
 
   async getRoom(id: string): Promise<Room | null> {
-    const doc = await this.rooms.findOne({ _id: id })
-    if (!doc) return null
-    const { _id, ...room } = doc
-    return { id: _id, ...room }
+    return withId(await this.rooms.findOne({ _id: id }))
   }
 
   async roomsOf(userId: string): Promise<string[]> {
@@ -70,4 +54,20 @@ export class MongoAccountsStore implements AccountsStore {
   }
 
   async close(): Promise<void> {}
+}
+
+/** Inserts a document whose `_id` must be new; an existing one is a `conflict`. */
+async function insertNew<T extends { _id: string }>(collection: Collection<T>, doc: OptionalUnlessRequiredId<T>, what: string) {
+  try {
+    await collection.insertOne(doc)
+  } catch (error) {
+    if (isDuplicateKey(error)) throw new MqchatError('conflict', `${what} already exists`)
+    throw error
+  }
+}
+
+function withId<T extends { _id: string }>(doc: WithId<T> | null): (Omit<T, '_id'> & { id: string }) | null {
+  if (!doc) return null
+  const { _id, ...rest } = doc
+  return { id: _id, ...rest } as Omit<T, '_id'> & { id: string }
 }
