@@ -9,7 +9,7 @@ export default defineConfig({
     reporters: ['default', './test/summary-reporter.ts'],
     // In-process cluster nodes share the test process: when one is closed, a command some library
     // queued on an ioredis connection being torn down is rejected with "Connection is closed." and
-    // nobody awaits it. The servers log such rejections (clients/cli/server-commands.ts); here they
+    // nobody awaits it. The servers log such rejections (server/main.ts); here they
     // would fail an otherwise green run. Every other unhandled error still fails it.
     onUnhandledError(error) {
       const stack = String((error as Error).stack ?? '')

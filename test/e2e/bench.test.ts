@@ -2,10 +2,10 @@ import { spawn } from 'node:child_process'
 import { access } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import type { BenchReport } from '../../clients/bench/report.js'
-import { ferretdbPath } from '../../clients/bench/targets/ferretdb.js'
-import { MOSQUITTO_PATH } from '../../clients/bench/targets/mosquitto.js'
-import { redisServerPath } from '../../clients/bench/targets/redis.js'
+import type { BenchReport } from '../../bench/report.js'
+import { ferretdbPath } from '../../bench/services/ferretdb.js'
+import { MOSQUITTO_PATH } from '../../bench/services/mosquitto-server.js'
+import { redisServerPath } from '../../bench/services/redis-server.js'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const hasMosquitto = await access(MOSQUITTO_PATH).then(

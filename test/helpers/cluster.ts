@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto'
-import { type ClusterRole, startClusterNode } from '../../bridge/cluster-node.js'
-import type { RunningNode } from '../../bridge/node.js'
 import { parseConfig } from '../../core/config.js'
 import { createLogger } from '../../core/logger.js'
+import { type ClusterRole, startClusterNode } from '../../server/cluster.js'
+import type { RunningNode } from '../../server/start-node.js'
 import { startTestMongo, type TestMongo } from './mongo-server.js'
 import { startTestRedis, type TestRedis } from './redis-server.js'
 

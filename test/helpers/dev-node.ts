@@ -1,6 +1,6 @@
-import { type DevNode, startDevNode } from '../../bridge/dev-node.js'
 import { type Config, parseConfig } from '../../core/config.js'
 import { createLogger } from '../../core/logger.js'
+import { type DevNode, startDevNode } from '../../server/dev.js'
 import { makeTempDir } from './temp-dir.js'
 
 export interface TestNode extends DevNode {

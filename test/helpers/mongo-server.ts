@@ -1,7 +1,7 @@
 import { MongoClient } from 'mongodb'
-import { Janitor } from '../../clients/bench/janitor.js'
-import { reachableMongodbUrl } from '../../clients/bench/targets/external-mongodb.js'
-import { ferretdbPath, startFerretdb } from '../../clients/bench/targets/ferretdb.js'
+import { reachableMongodbUrl } from '../../bench/services/external-mongodb.js'
+import { ferretdbPath, startFerretdb } from '../../bench/services/ferretdb.js'
+import { Janitor } from '../../bench/services/janitor.js'
 import { makeTempDir } from './temp-dir.js'
 
 export interface TestMongo {

@@ -1,7 +1,7 @@
 import { Command } from 'commander'
-import { registerBenchCommand } from './bench-command.js'
-import { registerClientCommands } from './client-commands.js'
-import { registerServerCommands } from './server-commands.js'
+import { registerBenchCommand } from '../bench/command.js'
+import { registerClientCommands } from '../clients/cli/client-commands.js'
+import { registerServerCommands } from '../server/main.js'
 
 const program = new Command().name('mqchat').description('Chat broker and bridge on MQTT')
 

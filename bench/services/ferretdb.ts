@@ -3,8 +3,8 @@ import { mkdir } from 'node:fs/promises'
 import { connect } from 'node:net'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
-import type { Janitor } from '../janitor.js'
-import { findExecutable, sleep, stopChild } from '../proc.js'
+import type { Janitor } from './janitor.js'
+import { findExecutable, sleep, stopChild } from './proc.js'
 
 const START_TIMEOUT_MS = 20_000
 

@@ -1,8 +1,8 @@
 import { type ChildProcess, fork } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import type { ClientSpec, GeneratorMessage, GeneratorReply, GeneratorRequest, GeneratorResults } from './generator-protocol.js'
-import type { Janitor } from './janitor.js'
-import { stopChild } from './proc.js'
+import type { Janitor } from './services/janitor.js'
+import { stopChild } from './services/proc.js'
 
 const GENERATOR = fileURLToPath(new URL('./generator.ts', import.meta.url))
 

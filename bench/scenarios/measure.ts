@@ -1,7 +1,7 @@
 import type { StatsResult } from '../generator-protocol.js'
 import { Histogram, nowUs } from '../histogram.js'
 import type { LoadGenerator } from '../load-generator.js'
-import { machineCpuSeconds, sleep, threadCpuSeconds, totalCpuSeconds } from '../proc.js'
+import { machineCpuSeconds, sleep, threadCpuSeconds, totalCpuSeconds } from '../services/proc.js'
 import type { RunningTarget } from '../targets/target.js'
 
 /** The processes of a target, by role. */

@@ -1,6 +1,6 @@
 import type { ClientSpec } from '../generator-protocol.js'
 import { nowUs } from '../histogram.js'
-import { sleep, totalRssBytes } from '../proc.js'
+import { sleep, totalRssBytes } from '../services/proc.js'
 import { allTargetPids, per, settle, startCpuMeter } from './measure.js'
 import { atMost, type Scenario, type ScenarioContext } from './scenario.js'
 

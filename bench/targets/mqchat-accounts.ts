@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { createTokenService } from '../../../core/tokens.js'
+import { createTokenService } from '../../core/tokens.js'
 import { restApi } from './rest-api.js'
 import type { Login, RunningTarget } from './target.js'
 

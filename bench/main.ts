@@ -1,4 +1,3 @@
-import { Janitor } from './janitor.js'
 import { startLoadGenerator } from './load-generator.js'
 import { type BenchOptions, BenchOptionsError, parseBenchOptions, type ScenarioId } from './options.js'
 import { type BenchReport, buildReport, formatReport, type RunResults } from './report.js'
@@ -6,6 +5,7 @@ import { fanOut } from './scenarios/fan-out.js'
 import { idleConnections } from './scenarios/idle-connections.js'
 import { pacedLatency } from './scenarios/paced-latency.js'
 import type { Scenario, ScenarioRun } from './scenarios/scenario.js'
+import { Janitor } from './services/janitor.js'
 import { createTarget } from './targets/create-targets.js'
 import type { BenchTarget } from './targets/target.js'
 

@@ -1,5 +1,5 @@
 import { nowUs } from '../histogram.js'
-import { sleep } from '../proc.js'
+import { sleep } from '../services/proc.js'
 import { cpuMetrics, cpuValues } from './fan-out.js'
 import { allTargetPids, busyMachineNote, ms, per, settle, startCpuMeter, waitForDeliveries } from './measure.js'
 import { openRoom, PUBLISH_WINDOW, publishRound } from './room.js'

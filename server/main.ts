@@ -1,7 +1,7 @@
 import type { Command } from 'commander'
-import { type Config, parseConfig } from '../../core/config.js'
-import { AddressInUse, ConfigError } from '../../core/errors.js'
-import { createLogger, type Logger } from '../../core/logger.js'
+import { type Config, parseConfig } from '../core/config.js'
+import { AddressInUse, ConfigError } from '../core/errors.js'
+import { createLogger, type Logger } from '../core/logger.js'
 
 /** Start-up failures a user can fix get one line and a non-zero exit, not a stack trace. */
 function explain(error: unknown, dataDir?: string): string | null {
@@ -55,17 +55,13 @@ export function registerServerCommands(program: Command): void {
   program
     .command('dev')
     .description('run broker, REST API, WebSocket and persister in one process on embedded storage')
-    .action(() => serve(async (config, logger) => (await import('../../bridge/dev-node.js')).startDevNode(config, logger)))
+    .action(() => serve(async (config, logger) => (await import('./dev.js')).startDevNode(config, logger)))
   program
     .command('broker')
     .description('run a cluster broker node: MQTT over TCP, sessions and fan-out on Redis (REDIS_URL, MONGODB_URL)')
-    .action(() =>
-      serve(async (config, logger) => (await import('../../bridge/cluster-node.js')).startClusterNode(config, logger, 'broker'))
-    )
+    .action(() => serve(async (config, logger) => (await import('./cluster.js')).startClusterNode(config, logger, 'broker')))
   program
     .command('bridge')
     .description('run a cluster bridge: chat log -> MongoDB persister, REST API and /mqtt WebSocket (REDIS_URL, MONGODB_URL)')
-    .action(() =>
-      serve(async (config, logger) => (await import('../../bridge/cluster-node.js')).startClusterNode(config, logger, 'bridge'))
-    )
+    .action(() => serve(async (config, logger) => (await import('./cluster.js')).startClusterNode(config, logger, 'bridge')))
 }

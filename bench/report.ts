@@ -1,7 +1,7 @@
 import { cpus } from 'node:os'
 import type { BenchOptions, ScenarioId } from './options.js'
-import { clockTicks } from './proc.js'
 import type { Scenario, ScenarioRun } from './scenarios/scenario.js'
+import { clockTicks } from './services/proc.js'
 
 /** One line of the table: a metric of a scenario on every target, and how each measured target compares. */
 export interface BenchRow {

@@ -7,7 +7,7 @@ import type { Emitter } from '../broker/split-emitter.js'
 import { type Config, requireClusterConfig } from '../core/config.js'
 import type { Logger } from '../core/logger.js'
 import { openClusterStorage } from '../storage/cluster.js'
-import { type RunningNode, startNode } from './node.js'
+import { type RunningNode, startNode } from './start-node.js'
 
 export type ClusterRole = 'broker' | 'bridge'
 

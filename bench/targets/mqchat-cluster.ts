@@ -2,12 +2,12 @@ import { randomBytes } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { Janitor } from '../janitor.js'
-import { dropDatabase, reachableMongodbUrl } from './external-mongodb.js'
-import { ferretdbPath, startFerretdb } from './ferretdb.js'
+import { dropDatabase, reachableMongodbUrl } from '../services/external-mongodb.js'
+import { ferretdbPath, startFerretdb } from '../services/ferretdb.js'
+import type { Janitor } from '../services/janitor.js'
+import { redisServerPath, startRedisServer } from '../services/redis-server.js'
 import { mqchatAccounts, newJwtSecret } from './mqchat-accounts.js'
 import { startMqchatProcess } from './mqchat-process.js'
-import { redisServerPath, startRedis } from './redis.js'
 import type { BenchTarget } from './target.js'
 
 /** SPEC §9: S1's CPU target is for cluster mode with 2 nodes and Redis. */
@@ -48,7 +48,7 @@ export function mqchatClusterTarget(): BenchTarget {
       if (typeof plan === 'string') throw new Error(plan)
       const dir = await mkdtemp(join(tmpdir(), 'mqchat-bench-cluster-'))
       janitor.defer(`remove ${dir}`, () => rm(dir, { recursive: true, force: true }))
-      const redis = await startRedis(plan.redisServer, join(dir, 'redis'), janitor)
+      const redis = await startRedisServer(join(dir, 'redis'), janitor, plan.redisServer)
       const database = await startDatabase(plan.database, join(dir, 'ferretdb'), janitor)
       const secret = newJwtSecret()
       const env = {

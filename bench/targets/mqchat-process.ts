@@ -1,11 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
-import type { Janitor } from '../janitor.js'
-import { stopChild } from '../proc.js'
+import type { Janitor } from '../services/janitor.js'
+import { stopChild } from '../services/proc.js'
 
 /** The repository root, where `bin/mqchat.js` lives. */
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
+const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const START_TIMEOUT_MS = 30_000
 
 export type MqchatCommand = 'dev' | 'broker' | 'bridge'

@@ -1,5 +1,7 @@
 import { Registry } from 'prom-client'
 import { createApp } from '../api/app.js'
+import { listenHttp } from '../bridge/http-server.js'
+import { startPersister } from '../bridge/persister.js'
 import { type BrokerDeps, createBroker } from '../broker/broker.js'
 import type { ConnectionCounter } from '../broker/connection-counters/connection-counter.js'
 import { listenTcp } from '../broker/listeners/tcp.js'
@@ -13,8 +15,6 @@ import type { AccountsStore } from '../storage/accounts/accounts-store.js'
 import type { ChatLog } from '../storage/chat-log/chat-log.js'
 import type { HistoryStore } from '../storage/history/history-store.js'
 import type { SessionCursors } from '../storage/session-cursors/session-cursors.js'
-import { listenHttp } from './http-server.js'
-import { startPersister } from './persister.js'
 
 /** Everything a node is assembled from; embedded and cluster modes differ only here. */
 export interface NodeParts {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import { BenchOptionsError, BENCH_DEFAULTS as defaults } from '../bench/options.js'
+import { BenchOptionsError, BENCH_DEFAULTS as defaults } from './options.js'
 
 /** `mqchat bench` (SPEC §9); the benchmark code is loaded only when it runs. */
 export function registerBenchCommand(program: Command): void {
@@ -32,7 +32,7 @@ export function registerBenchCommand(program: Command): void {
     .option('--workers <n>', 'load generator processes', String(defaults.workers))
     .option('--json', 'print the results as JSON')
     .action(async (options: Record<string, unknown>) => {
-      const { benchCommand } = await import('../bench/main.js')
+      const { benchCommand } = await import('./main.js')
       try {
         await benchCommand({ ...options, json: options.json === true })
       } catch (error) {

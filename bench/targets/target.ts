@@ -1,4 +1,4 @@
-import type { Janitor } from '../janitor.js'
+import type { Janitor } from '../services/janitor.js'
 
 /** What one generated client sends in CONNECT. */
 export interface Login {

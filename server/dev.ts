@@ -8,7 +8,7 @@ import { LocalRateLimiter } from '../broker/rate-limiters/local-rate-limiter.js'
 import type { Config } from '../core/config.js'
 import type { Logger } from '../core/logger.js'
 import { openEmbeddedStorage } from '../storage/embedded.js'
-import { startNode } from './node.js'
+import { startNode } from './start-node.js'
 
 export interface DevNode {
   mqttPort: number
