@@ -49,7 +49,7 @@ export class RedisCredentialsStore implements CredentialsStore {
     if (jti !== null) multi.exists(this.jtiKey(userId, jti))
     const replies = (await multi.exec()) ?? []
     for (const [error] of replies) if (error) throw error
-    const [after, banned] = replies[0]?.[1] as (string | null)[]
+    const [after, banned] = (replies[0]?.[1] ?? []) as (string | null)[]
     if (banned === '1' || issuedAt < Number(after ?? 0)) return true
     return jti !== null && replies[1]?.[1] === 1
   }
