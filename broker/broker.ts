@@ -132,6 +132,7 @@ export async function createBroker(deps: BrokerDeps, options: MqchatBrokerOption
     tokens: deps.tokens,
     accounts: deps.accounts,
     metrics,
+    rateLimiter: deps.rateLimiter,
     logger,
     options,
     notify,

@@ -3,7 +3,7 @@ import { chatInputSchema } from '../core/message.js'
 import type { AccountsStore } from '../storage/accounts/accounts-store.js'
 import type { AppendResult, ChatLog } from '../storage/chat-log/chat-log.js'
 import type { UserDirectory } from './directory.js'
-import type { RateLimiter } from './rate-limiters/rate-limiter.js'
+import type { RateDecision, RateLimiter } from './rate-limiters/rate-limiter.js'
 
 export interface ChatPipelineDeps {
   chatLog: ChatLog
@@ -25,7 +25,7 @@ export type RawMessage = Buffer | { json: unknown; bytes: number }
 
 export interface ChatPipeline {
   /**
-   * Validates, authorizes, rate-limits and sequences one chat message; resolves once it is
+   * Rate-limits, validates, authorizes and sequences one chat message; resolves once it is
    * durably in the chat log. Throws a MqchatError whose code is the rejection reason.
    */
   send(userId: string, roomId: string, raw: RawMessage): Promise<AppendResult>
@@ -57,14 +57,25 @@ export function createChatPipeline(deps: ChatPipelineDeps, options: ChatPipeline
     }
   }
 
+  /** First of all checks: a refused or invalid send costs the sender its budget too (issue 6, item 6). */
+  async function assertWithinLimit(userId: string): Promise<void> {
+    let decision: RateDecision
+    try {
+      decision = await rateLimiter.consume('chat', userId)
+    } catch (error) {
+      throw new MqchatError('unavailable', 'the rate limiter is unavailable; retry', error)
+    }
+    if (!decision.allowed) throw new MqchatError('rate_limited', `too many messages; retry in ${Math.ceil(decision.retryAfterMs / 1000)} s`)
+  }
+
   async function send(userId: string, roomId: string, raw: RawMessage): Promise<AppendResult> {
+    await assertWithinLimit(userId)
     const parsed = chatInputSchema.safeParse(parse(raw))
     if (!parsed.success) {
       const issue = parsed.error.issues[0]
       throw new MqchatError('invalid_message', `${issue?.path.join('.') || 'message'}: ${issue?.message}`, parsed.error.issues)
     }
     await assertMember(userId, roomId)
-    if (!(await rateLimiter.consume(userId))) throw new MqchatError('rate_limited', 'too many messages; slow down')
     try {
       return await chatLog.append({ ...parsed.data, room: roomId, from: userId })
     } catch (error) {

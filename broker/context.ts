@@ -6,6 +6,7 @@ import type { ChatPipeline } from './chat-pipeline.js'
 import type { UserDirectory } from './directory.js'
 import type { BrokerMetrics } from './metrics.js'
 import type { PresenceTracker } from './presence.js'
+import type { RateLimiter } from './rate-limiters/rate-limiter.js'
 import type { SessionReplay } from './session-replay.js'
 
 /** Who is behind an MQTT connection; `userId` is null for anonymous generic-topic clients. */
@@ -28,6 +29,8 @@ export interface BrokerContext {
   tokens: TokenService
   accounts: AccountsStore
   metrics: BrokerMetrics
+  /** Budgets of typing/receipt signals and rejection notices (the chat budget is the pipeline's). */
+  rateLimiter: RateLimiter
   logger: Logger
   options: BrokerOptions
   /** Publishes a QoS 1 notice to `users/{userId}/inbox`. */

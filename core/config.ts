@@ -25,6 +25,53 @@ export const configSchema = z.object({
   MQCHAT_ALLOW_ANONYMOUS: flag(false).describe('With generic topics: accept connections without a token (generic topics only)'),
   MQCHAT_RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).default(50).describe('Chat sends per user per second (0 disables)'),
   MQCHAT_RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(200).describe('Chat sends a user may burst above the rate'),
+  MQCHAT_RATE_LIMIT_SIGNALS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(200)
+    .describe('Typing and receipt publishes per user per 10 s (0 disables)'),
+  MQCHAT_RATE_LIMIT_NOTICES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(30)
+    .describe('Rejection notices per user per 10 s; past it one rate_limited notice, then silence (0 disables)'),
+  MQCHAT_RATE_LIMIT_INVITES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(200)
+    .describe('Members a user adds to rooms per minute, room creation included (0 disables)'),
+  MQCHAT_RATE_LIMIT_ROOMS: z.coerce.number().int().min(0).default(30).describe('Rooms a user creates per minute (0 disables)'),
+  MQCHAT_LOGIN_LIMIT_PER_ACCOUNT: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(10)
+    .describe('Login attempts per username per 5 minutes; a successful login resets it (0 disables)'),
+  MQCHAT_LOGIN_LIMIT_PER_ADDRESS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(100)
+    .describe('Login attempts per client address per 5 minutes (0 disables)'),
+  MQCHAT_REGISTER_LIMIT_PER_ADDRESS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(20)
+    .describe('Registrations per client address per hour (0 disables)'),
+  MQCHAT_REGISTRATION: z
+    .enum(['open', 'closed'])
+    .default('open')
+    .describe('open: anyone may register; closed: POST /v1/auth/register answers 403 and admins or service keys create users'),
+  MQCHAT_PASSWORD_QUEUE: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(64)
+    .describe('Password hashes waiting for the one hashing thread; past it logins and registrations answer 503'),
   MQCHAT_MAX_CONNECTIONS_PER_USER: z.coerce.number().int().min(1).default(32).describe('Simultaneous MQTT connections per user'),
   MQCHAT_OFFLINE_REPLAY_LIMIT: z.coerce
     .number()

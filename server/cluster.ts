@@ -7,6 +7,7 @@ import type { Emitter } from '../broker/split-emitter.js'
 import { type Config, requireClusterConfig } from '../core/config.js'
 import type { Logger } from '../core/logger.js'
 import { openClusterStorage } from '../storage/cluster.js'
+import { rateLimitsOf } from './rate-limits.js'
 import { type RunningNode, startNode } from './start-node.js'
 
 export type ClusterRole = 'broker' | 'bridge'
@@ -44,10 +45,7 @@ export async function startClusterNode(config: Config, logger: Logger, role: Clu
     cursors: storage.cursors,
     persistence: new AsyncRedisPersistence({ conn: sessions }),
     mq,
-    rateLimiter: new RedisRateLimiter(storage.redis, prefix, {
-      perSecond: config.MQCHAT_RATE_LIMIT_PER_SECOND,
-      burst: config.MQCHAT_RATE_LIMIT_BURST
-    }),
+    rateLimiter: new RedisRateLimiter(storage.redis, prefix, rateLimitsOf(config)),
     membershipFeed,
     connectionCounter: new RedisConnectionCounter(storage.redis, { prefix, nodeId, heartbeatTtlMs: config.MQCHAT_NODE_TTL_MS }),
     jwtSecret: MQCHAT_JWT_SECRET,

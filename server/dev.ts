@@ -8,6 +8,7 @@ import { LocalRateLimiter } from '../broker/rate-limiters/local-rate-limiter.js'
 import type { Config } from '../core/config.js'
 import type { Logger } from '../core/logger.js'
 import { openEmbeddedStorage } from '../storage/embedded.js'
+import { rateLimitsOf } from './rate-limits.js'
 import { startNode } from './start-node.js'
 
 export interface DevNode {
@@ -23,7 +24,7 @@ export async function startDevNode(config: Config, logger: Logger): Promise<DevN
   const node = await startNode(config, logger, {
     ...storage,
     persistence: new AsyncLevelPersistence(storage.sessions),
-    rateLimiter: new LocalRateLimiter({ perSecond: config.MQCHAT_RATE_LIMIT_PER_SECOND, burst: config.MQCHAT_RATE_LIMIT_BURST }),
+    rateLimiter: new LocalRateLimiter(rateLimitsOf(config)),
     membershipFeed: new LocalMembershipFeed(),
     connectionCounter: new LocalConnectionCounter(),
     jwtSecret: config.MQCHAT_JWT_SECRET ?? (await embeddedSecret(config.MQCHAT_DATA_DIR)),

@@ -34,7 +34,7 @@ export async function authorizePublish(ctx: BrokerContext, client: Client | null
   if (topic.kind === 'reserved-invalid') {
     const original = packet.topic
     discard(packet)
-    if (original.startsWith('rooms/')) reject(ctx, userId, null, original, 'invalid_topic', 'not a chat topic')
+    if (original.startsWith('rooms/')) await reject(ctx, userId, null, original, 'invalid_topic', 'not a chat topic')
     return
   }
   const { roomId, channel } = topic
@@ -66,15 +66,20 @@ async function sendChat(ctx: BrokerContext, userId: string, roomId: string, pack
     // A notice would travel through the Redis that is away, and a PUBACK without it reads as stored.
     if (!(error instanceof MqchatError) || error.code === 'unavailable') throw error
     // the pipeline counted this rejection already
-    notifyRejection(ctx, userId, { id: ctx.pipeline.peekId(raw), room: roomId, reason: error.code, message: error.message })
+    await notifyRejection(ctx, userId, { id: ctx.pipeline.peekId(raw), room: roomId, reason: error.code, message: error.message })
   }
 }
 
-/** Typing and receipts: members only, `from`/`ts` stamped by the server, delivered live at QoS 0, never queued or stored. */
-function relaySignal(ctx: BrokerContext, userId: string, roomId: string, channel: 'typing' | 'receipts', packet: PublishPacket): void {
+/**
+ * Typing and receipts: members only, `from`/`ts` stamped by the server, delivered live at QoS 0, never
+ * queued or stored. Past the user's signal budget they are dropped silently: each one is a fan-out to the room.
+ */
+async function relaySignal(ctx: BrokerContext, userId: string, roomId: string, channel: 'typing' | 'receipts', packet: PublishPacket) {
   const payload = packet.payload as Buffer
   const topic = packet.topic
   discard(packet)
+  const decision = await ctx.rateLimiter.consume('signal', userId)
+  if (!decision.allowed) return void ctx.metrics.rejects.inc({ reason: 'rate_limited' })
   if (!ctx.directory.isMember(userId, roomId)) return
   let json: unknown
   try {
@@ -88,11 +93,20 @@ function relaySignal(ctx: BrokerContext, userId: string, roomId: string, channel
   ctx.aedes.publish({ cmd: 'publish', topic, payload: Buffer.from(signal), qos: 0, retain: false, dup: false }, () => {})
 }
 
-function reject(ctx: BrokerContext, userId: string, id: string | null, room: string, reason: string, message: string): void {
+function reject(ctx: BrokerContext, userId: string, id: string | null, room: string, reason: string, message: string): Promise<void> {
   ctx.metrics.rejects.inc({ reason })
-  notifyRejection(ctx, userId, { id, room, reason, message })
+  return notifyRejection(ctx, userId, { id, room, reason, message })
 }
 
-function notifyRejection(ctx: BrokerContext, userId: string, rejection: Omit<Rejection, 'type'>): void {
-  ctx.notify(userId, { type: 'rejected', ...rejection } satisfies Rejection)
+/**
+ * Each notice is a QoS 1 publish the sender caused: past the user's notice budget one last
+ * `rate_limited` notice says so, then refusals go unreported until the window ends.
+ */
+async function notifyRejection(ctx: BrokerContext, userId: string, rejection: Omit<Rejection, 'type'>): Promise<void> {
+  const decision = await ctx.rateLimiter.consume('notice', userId)
+  if (decision.allowed) return ctx.notify(userId, { type: 'rejected', ...rejection } satisfies Rejection)
+  if (!decision.firstRefusal) return
+  const seconds = Math.ceil(decision.retryAfterMs / 1000)
+  const message = `too many refused publishes; further refusals are not reported for ${seconds} s`
+  ctx.notify(userId, { type: 'rejected', id: rejection.id, room: rejection.room, reason: 'rate_limited', message } satisfies Rejection)
 }
