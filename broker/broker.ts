@@ -20,7 +20,7 @@ import type { MembershipFeed } from './membership-feeds/membership-feed.js'
 import { createBrokerMetrics } from './metrics.js'
 import { createPresenceTracker, type RetainedSource } from './presence.js'
 import type { RateLimiter } from './rate-limiters/rate-limiter.js'
-import { type AdaptablePersistence, adaptPersistence } from './session-persistence.js'
+import { type AdaptablePersistence, adaptPersistence } from './aedes/session-persistence.js'
 import { SessionReplay } from './session-replay.js'
 import { type Emitter, SplitEmitter } from './split-emitter.js'
 

@@ -14,8 +14,18 @@ export type TopicKind =
 
 const ROOM_CHANNELS = new Set<string>(['messages', 'events', 'typing', 'receipts'])
 
+/**
+ * `$SYS/...` (the broker's own) and `$mqchat/...` (mqchat's internal topics) are never written by
+ * clients. Other `$` topics are ordinary generic topics that wildcards do not match ([MQTT-4.7.2-1];
+ * Aedes skips them for filters starting with + or #).
+ */
+export function isSystemTopic(topic: string): boolean {
+  if (topic.charCodeAt(0) !== 36) return false
+  return topic === '$SYS' || topic.startsWith('$SYS/') || topic === '$mqchat' || topic.startsWith('$mqchat/')
+}
+
 export function parseTopic(topic: string): TopicKind {
-  if (topic.startsWith('$')) return { kind: 'system' }
+  if (topic.charCodeAt(0) === 36) return isSystemTopic(topic) ? { kind: 'system' } : { kind: 'generic' }
   const parts = topic.split('/')
   const [root, id, channel] = parts
   switch (root) {

@@ -8,6 +8,7 @@ declare module 'aedes-persistence-level/asyncPersistence.js' {
     createRetainedStreamCombi(patterns: string[]): AsyncIterable<{ topic: string; payload: unknown }>
     outgoingUpdate(client: { id: string }, packet: unknown): Promise<unknown>
     outgoingClearMessageId(client: { id: string }, packet: { messageId?: number }): Promise<unknown>
+    outgoingStream(client: { id: string }): import('node:stream').Readable
     destroy(): Promise<void>
   }
 }
@@ -22,6 +23,7 @@ declare module 'aedes-persistence-redis/asyncPersistence.js' {
     createRetainedStreamCombi(patterns: string[]): AsyncIterable<{ topic: string; payload: unknown }>
     outgoingUpdate(client: { id: string }, packet: unknown): Promise<unknown>
     outgoingClearMessageId(client: { id: string }, packet: { messageId?: number }): Promise<unknown>
+    outgoingStream(client: { id: string }): import('node:stream').Readable
     destroy(): Promise<void>
   }
 }

@@ -1,5 +1,5 @@
 import { isId } from '../../core/ids.js'
-import { parseTopic } from '../../core/topics.js'
+import { isSystemTopic, parseTopic } from '../../core/topics.js'
 import type { BrokerContext, Identity } from '../context.js'
 
 /**
@@ -7,7 +7,7 @@ import type { BrokerContext, Identity } from '../context.js'
  * allowed and every message they match is checked again at forward time.
  */
 export function canSubscribe(ctx: BrokerContext, identity: Identity | undefined, filter: string): boolean {
-  if (!identity || filter.startsWith('$')) return false
+  if (!identity || isSystemTopic(filter)) return false
   const userId = identity.userId
   if (filter.includes('+') || filter.includes('#')) {
     if (userId === null) return ctx.options.genericTopics

@@ -1,17 +1,26 @@
 import { Readable } from 'node:stream'
-import { chatRoomOf } from '../core/topics.js'
+import { chatRoomOf } from '../../core/topics.js'
 
-interface Delivery {
-  topic: string
-  payload: unknown
+/** What Aedes hands the persistence for an outgoing packet: a PUBLISH, or a PUBREL (no topic). */
+interface Outgoing {
+  cmd?: string
+  topic?: string
+  payload?: unknown
   messageId?: number
+  dup?: boolean
 }
 
 /** The methods of an aedes-persistence 11 instance that mqchat adjusts. */
 export interface AdaptablePersistence {
-  outgoingUpdate(client: { id: string }, packet: Delivery): Promise<unknown>
+  outgoingUpdate(client: { id: string }, packet: Outgoing): Promise<unknown>
   outgoingClearMessageId(client: { id: string; clean?: boolean }, packet: { messageId?: number }): Promise<unknown>
+  outgoingStream(client: { id: string }): Readable
   createRetainedStreamCombi(patterns: string[]): AsyncIterable<{ topic: string; payload: unknown }>
+}
+
+/** A chat PUBLISH: tracked in memory here, never in the session store. A PUBREL has no topic. */
+function chatDelivery(packet: Outgoing): boolean {
+  return packet.cmd !== 'pubrel' && typeof packet.topic === 'string' && chatRoomOf(packet.topic) !== null
 }
 
 /**
@@ -21,19 +30,23 @@ export interface AdaptablePersistence {
  * - Chat messages reach persistent sessions from the chat log, not from per-subscriber queues,
  *   so their in-flight QoS 1 deliveries are tracked in memory here; Aedes would otherwise fail
  *   the delivery ("no such packet") because the message was never queued. A session's unacked
- *   chat messages are replayed from its cursor when it returns.
+ *   chat messages are replayed from its cursor when it returns. Everything else (generic topics,
+ *   inbox, events, and the PUBREL Aedes stores on PUBREC, which has no topic) goes to the store.
+ * - Aedes 1.2 resends a returning session's stored deliveries without DUP; a stored PUBLISH that
+ *   has a packet id was sent before, so it goes out with DUP 1 ([MQTT-3.3.1-1], [MQTT-4.4.0-1]).
  * - Aedes 1.2 calls `.pipe()` on `createRetainedStreamCombi()`, but aedes-persistence-redis 12
  *   returns an async generator there (a crash on the first SUBSCRIBE): wrapped in a Readable.
  */
 export function adaptPersistence<T extends AdaptablePersistence>(persistence: T): T & { forget(clientId: string): void } {
-  const inflight = new Map<string, Map<number, Delivery>>()
+  const inflight = new Map<string, Map<number, Outgoing>>()
   const update = persistence.outgoingUpdate.bind(persistence)
   const clear = persistence.outgoingClearMessageId.bind(persistence)
+  const stream = persistence.outgoingStream.bind(persistence)
   const retained = persistence.createRetainedStreamCombi.bind(persistence)
 
   persistence.outgoingUpdate = async (client, packet) => {
-    if (chatRoomOf(packet.topic) === null || packet.messageId === undefined) return update(client, packet)
-    const deliveries = inflight.get(client.id) ?? new Map<number, Delivery>()
+    if (!chatDelivery(packet) || packet.messageId === undefined) return update(client, packet)
+    const deliveries = inflight.get(client.id) ?? new Map<number, Outgoing>()
     inflight.set(client.id, deliveries)
     deliveries.set(packet.messageId, packet)
     // resolve with nothing: Aedes treats a resolved value as an error here
@@ -48,6 +61,15 @@ export function adaptPersistence<T extends AdaptablePersistence>(persistence: T)
     if (!delivery) return clear(client, packet)
     deliveries?.delete(packet.messageId as number)
     return delivery
+  }
+  persistence.outgoingStream = (client) => {
+    async function* resent() {
+      for await (const packet of stream(client) as AsyncIterable<Outgoing>) {
+        if (packet.cmd !== 'pubrel' && packet.messageId !== undefined && packet.messageId > 0) packet.dup = true
+        yield packet
+      }
+    }
+    return Readable.from(resent(), { objectMode: true })
   }
   persistence.createRetainedStreamCombi = (patterns) => Readable.from(retained(patterns))
   return Object.assign(persistence, { forget: (clientId: string) => void inflight.delete(clientId) })
