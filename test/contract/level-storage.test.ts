@@ -2,6 +2,8 @@ import { describeAccountsContract } from '../../storage/accounts/accounts.contra
 import { LevelAccountsStore } from '../../storage/accounts/level-accounts-store.js'
 import { CLAIM_IDLE_MS, describeChatLogContract } from '../../storage/chat-log/chat-log.contract.js'
 import { LevelChatLog } from '../../storage/chat-log/level-chat-log.js'
+import { CLIENT_OWNER_TTL_SECONDS, describeClientOwnersContract } from '../../storage/client-owners/client-owners.contract.js'
+import { LevelClientOwners } from '../../storage/client-owners/level-client-owners.js'
 import { describeHistoryContract } from '../../storage/history/history.contract.js'
 import { LevelHistoryStore } from '../../storage/history/level-history-store.js'
 import { openLevel, type StringLevel } from '../../storage/level.js'
@@ -38,3 +40,4 @@ describeChatLogContract('LevelChatLog', () => levelHarness((db) => LevelChatLog.
 describeHistoryContract('LevelHistoryStore', () => levelHarness((db) => new LevelHistoryStore(db)))
 describeAccountsContract('LevelAccountsStore', () => levelHarness((db) => new LevelAccountsStore(db)))
 describeSessionCursorsContract('LevelSessionCursors', () => levelHarness((db) => new LevelSessionCursors(db)))
+describeClientOwnersContract('LevelClientOwners', () => levelHarness((db) => new LevelClientOwners(db, CLIENT_OWNER_TTL_SECONDS)))

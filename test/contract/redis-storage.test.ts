@@ -3,8 +3,11 @@ import type { Redis } from 'ioredis'
 import { afterAll, beforeAll } from 'vitest'
 import { CLAIM_IDLE_MS, describeChatLogContract } from '../../storage/chat-log/chat-log.contract.js'
 import { RedisChatLog } from '../../storage/chat-log/redis-chat-log.js'
+import { CLIENT_OWNER_TTL_SECONDS, describeClientOwnersContract } from '../../storage/client-owners/client-owners.contract.js'
+import { RedisClientOwners } from '../../storage/client-owners/redis-client-owners.js'
 import { RedisSessionCursors } from '../../storage/session-cursors/redis-session-cursors.js'
 import { describeSessionCursorsContract } from '../../storage/session-cursors/session-cursors.contract.js'
+import { testRedisHealth } from '../helpers/redis-health.js'
 import { startTestRedis, type TestRedis } from '../helpers/redis-server.js'
 
 let redis: TestRedis
@@ -22,7 +25,7 @@ async function redisChatLogHarness() {
   return {
     async open() {
       connection = redis.client()
-      const log = new RedisChatLog(connection, { prefix, blockSliceMs: 200, claimIdleMs: CLAIM_IDLE_MS })
+      const log = new RedisChatLog(connection, { prefix, blockSliceMs: 200, claimIdleMs: CLAIM_IDLE_MS }, testRedisHealth())
       const handle = connection
       const close = log.close.bind(log)
       return Object.assign(log, {
@@ -47,6 +50,18 @@ describeSessionCursorsContract('RedisSessionCursors', async () => {
       const store = new RedisSessionCursors(connection, prefix)
       const handle = connection
       return Object.assign(store, { close: async () => handle.disconnect() })
+    },
+    async destroy() {}
+  }
+})
+
+describeClientOwnersContract('RedisClientOwners', async () => {
+  const prefix = `t${randomUUID()}:`
+  return {
+    async open() {
+      const connection = redis.client()
+      const store = new RedisClientOwners(connection, prefix, CLIENT_OWNER_TTL_SECONDS)
+      return Object.assign(store, { close: async () => connection.disconnect() })
     },
     async destroy() {}
   }
