@@ -44,6 +44,11 @@ export class UserDirectory {
     else rooms.delete(roomId)
   }
 
+  /** The users connected here (membership-sync.ts re-reads their rooms after a gap in the feed). */
+  connectedUsers(): string[] {
+    return [...this.users.keys()]
+  }
+
   /** Rooms of a connected user (empty for users not connected here). */
   roomsOf(userId: string): string[] {
     return [...(this.users.get(userId)?.rooms ?? [])]

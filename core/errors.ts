@@ -50,3 +50,28 @@ export class AddressInUse extends Error {
     this.name = 'AddressInUse'
   }
 }
+
+/** A backing service that cannot be reached at start-up: the message is the one line to print. */
+export class ServiceUnreachable extends Error {
+  constructor(service: string, url: string, cause: unknown) {
+    super(`cannot reach ${service} at ${redactUrl(url)}: ${messageOf(cause)}`)
+    this.name = 'ServiceUnreachable'
+  }
+}
+
+/** A backing service that was reached but refused what start-up asked of it (e.g. creating indexes). */
+export class ServiceFailed extends Error {
+  constructor(service: string, action: string, cause: unknown) {
+    super(`${service} failed ${action}: ${messageOf(cause)}`)
+    this.name = 'ServiceFailed'
+  }
+}
+
+function messageOf(cause: unknown): string {
+  return cause instanceof Error ? cause.message : String(cause)
+}
+
+/** Hides the credentials of a service URL. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, '//***@')
+}

@@ -1,5 +1,7 @@
 import AsyncRedisPersistence from 'aedes-persistence-redis/asyncPersistence.js'
+import { Redis } from 'ioredis'
 import MQEmitterRedis from 'mqemitter-redis'
+import { Registry } from 'prom-client'
 import { RedisConnectionCounter } from '../broker/connection-counters/redis-connection-counter.js'
 import { RedisMembershipFeed } from '../broker/membership-feeds/redis-membership-feed.js'
 import { RedisRateLimiter } from '../broker/rate-limiters/redis-rate-limiter.js'
@@ -7,6 +9,7 @@ import type { Emitter } from '../broker/split-emitter.js'
 import { type Config, requireClusterConfig } from '../core/config.js'
 import type { Logger } from '../core/logger.js'
 import { openClusterStorage } from '../storage/cluster.js'
+import { RedisHealthMonitor } from '../storage/redis-health.js'
 import { rateLimitsOf } from './rate-limits.js'
 import { type RunningNode, startNode } from './start-node.js'
 
@@ -21,24 +24,31 @@ export type ClusterRole = 'broker' | 'bridge'
 export async function startClusterNode(config: Config, logger: Logger, role: ClusterRole): Promise<RunningNode> {
   const { REDIS_URL, MONGODB_URL, MQCHAT_JWT_SECRET } = requireClusterConfig(config)
   const prefix = config.MQCHAT_REDIS_PREFIX
-  const storage = await openClusterStorage({
-    redisUrl: REDIS_URL,
-    mongoUrl: MONGODB_URL,
-    mongoDatabase: config.MQCHAT_MONGODB_DATABASE,
-    redisPrefix: prefix,
-    claimIdleMs: config.MQCHAT_PERSISTER_CLAIM_IDLE_MS
-  })
   const nodeId = config.MQCHAT_NODE_ID ?? `${role}-${process.pid}`
-  const redisOptions = storage.redis.options
-  const emitter = new MQEmitterRedis({ ...redisOptions, lazyConnect: false })
-  // its connections report errors (every reconnect attempt while Redis is away) on `state`;
-  // an 'error' event nobody hears would end the process, so ioredis's reconnects are left to work
-  emitter.state.on('error', () => {})
+  const nodeLogger = logger.child({ node: nodeId, role })
+  const registry = new Registry()
+  const health = new RedisHealthMonitor(nodeLogger.child({ component: 'redis' }), registry)
+  const storage = await openClusterStorage(
+    {
+      redisUrl: REDIS_URL,
+      mongoUrl: MONGODB_URL,
+      mongoDatabase: config.MQCHAT_MONGODB_DATABASE,
+      redisPrefix: prefix,
+      claimIdleMs: config.MQCHAT_PERSISTER_CLAIM_IDLE_MS
+    },
+    health
+  )
+  const emitterOptions = { ...storage.redis.options, lazyConnect: false, enableAutoPipelining: true }
+  const emitter = new MQEmitterRedis({
+    subConn: health.watch(new Redis(emitterOptions), 'fan-out-subscriber'),
+    pubConn: health.watch(new Redis(emitterOptions), 'fan-out-publisher')
+  })
+  // the same errors its two connections reported (and `health` counted) above, re-emitted
+  emitter.state.on('error', (err: unknown) => nodeLogger.debug({ err }, 'fan-out connection error'))
   const mq = emitter as unknown as Emitter
-  const membershipFeed = new RedisMembershipFeed(storage.redis, prefix)
-  const sessions = storage.redis.duplicate()
-  sessions.on('error', () => {}) // reconnects forever, as the connection it duplicates
-  const node = await startNode(config, logger.child({ node: nodeId, role }), {
+  const membershipFeed = new RedisMembershipFeed(storage.redis, { prefix, nodeId }, health)
+  const sessions = health.watch(storage.redis.duplicate(), 'sessions')
+  const node = await startNode(config, nodeLogger, {
     chatLog: storage.chatLog,
     history: storage.history,
     accounts: storage.accounts,
@@ -47,7 +57,8 @@ export async function startClusterNode(config: Config, logger: Logger, role: Clu
     mq,
     rateLimiter: new RedisRateLimiter(storage.redis, prefix, rateLimitsOf(config)),
     membershipFeed,
-    connectionCounter: new RedisConnectionCounter(storage.redis, { prefix, nodeId, heartbeatTtlMs: config.MQCHAT_NODE_TTL_MS }),
+    connectionCounter: new RedisConnectionCounter(storage.redis, { prefix, nodeId, heartbeatTtlMs: config.MQCHAT_NODE_TTL_MS }, health),
+    registry,
     jwtSecret: MQCHAT_JWT_SECRET,
     resetStalePresence: false,
     serve: role === 'broker' ? { mqtt: true, http: false, persister: null } : { mqtt: false, http: true, persister: nodeId },

@@ -1,13 +1,12 @@
 import type { Command } from 'commander'
 import { type Config, parseConfig } from '../core/config.js'
-import { AddressInUse, ConfigError } from '../core/errors.js'
+import { AddressInUse, ConfigError, ServiceFailed, ServiceUnreachable } from '../core/errors.js'
 import { createLogger, type Logger } from '../core/logger.js'
 
 /** Start-up failures a user can fix get one line and a non-zero exit, not a stack trace. */
 function explain(error: unknown, dataDir?: string): string | null {
   if (error instanceof ConfigError || error instanceof AddressInUse) return error.message
-  if (error instanceof Error && error.name === 'ServiceUnreachable') return error.message
-  if (error instanceof Error && error.name.startsWith('Mongo')) return `MongoDB: ${error.message}`
+  if (error instanceof ServiceUnreachable || error instanceof ServiceFailed) return error.message
   const code = (error as { code?: string; cause?: { code?: string } }).cause?.code ?? (error as { code?: string }).code
   if (code === 'LEVEL_LOCKED') return `data directory ${dataDir} is in use by another mqchat process`
   if (code === 'EACCES' || code === 'EROFS') return `data directory ${dataDir} is not writable`

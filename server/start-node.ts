@@ -33,6 +33,8 @@ export interface NodeParts {
   serve: { mqtt: boolean; http: boolean; persister: string | null }
   /** Closes the storage and connections the parts were built on (last step of `close`). */
   release(): Promise<void>
+  /** Where the parts' own metrics (e.g. mqchat_redis_up) already live; the node adds its metrics to it. */
+  registry?: Registry
 }
 
 export interface RunningNode {
@@ -53,7 +55,7 @@ export async function startNode(config: Config, logger: Logger, parts: NodeParts
   }
   try {
     let ready = false
-    const registry = new Registry()
+    const registry = parts.registry ?? new Registry()
     const tokens = createTokenService(parts.jwtSecret, config.MQCHAT_TOKEN_TTL_SECONDS)
     if (parts.serve.persister) {
       const persister = startPersister(

@@ -1,8 +1,10 @@
 import { Redis } from 'ioredis'
 import { MongoClient } from 'mongodb'
+import { ServiceFailed, ServiceUnreachable } from '../core/errors.js'
 import { MongoAccountsStore } from './accounts/mongo-accounts-store.js'
 import { RedisChatLog } from './chat-log/redis-chat-log.js'
 import { MongoHistoryStore } from './history/mongo-history-store.js'
+import type { RedisHealth } from './redis-health.js'
 import { RedisSessionCursors } from './session-cursors/redis-session-cursors.js'
 
 export interface ClusterStorageOptions {
@@ -24,27 +26,15 @@ export interface ClusterStorage {
   close(): Promise<void>
 }
 
-/** A backing service that cannot be reached at start-up: the message is the one line to print. */
-export class ServiceUnreachable extends Error {
-  constructor(service: string, url: string, cause: unknown) {
-    super(`cannot reach ${service} at ${redact(url)}: ${(cause as Error).message ?? cause}`)
-    this.name = 'ServiceUnreachable'
-  }
-}
-
-function redact(url: string): string {
-  return url.replace(/\/\/[^@/]*@/, '//***@')
-}
-
 /** Redis with its reconnect-forever behaviour, but the first connection must succeed. */
-export async function connectRedis(url: string): Promise<Redis> {
+export async function connectRedis(url: string, health: RedisHealth): Promise<Redis> {
   // while Redis is away, commands fail after a few reconnect attempts (chat sends are then
   // rejected as `unavailable`) instead of waiting indefinitely
   const options = { lazyConnect: true, maxRetriesPerRequest: 3 }
   const redis = url.startsWith('redis+unix://')
     ? new Redis({ ...options, path: url.slice('redis+unix://'.length) })
     : new Redis(url, options)
-  redis.on('error', () => {}) // reconnects are logged by whoever owns the process; never crash on them
+  health.watch(redis, 'commands')
   try {
     await redis.connect()
     return redis
@@ -67,8 +57,8 @@ export async function connectMongo(url: string): Promise<MongoClient> {
 }
 
 /** Opens the cluster stores: chat log on Redis, history and accounts on MongoDB. */
-export async function openClusterStorage(options: ClusterStorageOptions): Promise<ClusterStorage> {
-  const redis = await connectRedis(options.redisUrl)
+export async function openClusterStorage(options: ClusterStorageOptions, health: RedisHealth): Promise<ClusterStorage> {
+  const redis = await connectRedis(options.redisUrl, health)
   let mongo: MongoClient
   try {
     mongo = await connectMongo(options.mongoUrl)
@@ -77,8 +67,12 @@ export async function openClusterStorage(options: ClusterStorageOptions): Promis
     throw error
   }
   const db = mongo.db(options.mongoDatabase)
-  const [history, accounts] = await Promise.all([MongoHistoryStore.open(db), MongoAccountsStore.open(db)])
-  const chatLog = new RedisChatLog(redis, { prefix: options.redisPrefix, claimIdleMs: options.claimIdleMs })
+  const [history, accounts] = await Promise.all([MongoHistoryStore.open(db), MongoAccountsStore.open(db)]).catch(async (error: unknown) => {
+    await mongo.close()
+    redis.disconnect()
+    throw new ServiceFailed('MongoDB', 'preparing collections and indexes', error)
+  })
+  const chatLog = new RedisChatLog(redis, { prefix: options.redisPrefix, claimIdleMs: options.claimIdleMs }, health)
   return {
     redis,
     mongo,

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis'
+import type { RedisHealth } from '../../storage/redis-health.js'
 import type { ConnectionCounter } from './connection-counter.js'
 
 /**
@@ -46,7 +47,8 @@ export class RedisConnectionCounter implements ConnectionCounter {
 
   constructor(
     private readonly redis: Redis,
-    private readonly options: RedisConnectionCounterOptions
+    private readonly options: RedisConnectionCounterOptions,
+    private readonly health: RedisHealth
   ) {}
 
   private key(...parts: string[]): string {
@@ -58,7 +60,15 @@ export class RedisConnectionCounter implements ConnectionCounter {
     this.started = true
     const stale = await this.forgetNode(this.options.nodeId)
     await this.beat()
-    this.heartbeat = setInterval(() => void this.beat().catch(() => undefined), this.options.heartbeatTtlMs / 3)
+    // a few missed beats are harmless (the TTL spans three); once it lapses, other nodes forget our counts
+    this.heartbeat = setInterval(
+      () =>
+        void this.beat().then(
+          () => this.health.succeeded('heartbeat'),
+          (error: unknown) => this.health.failed('heartbeat', error)
+        ),
+      this.options.heartbeatTtlMs / 3
+    )
     this.heartbeat.unref()
     return stale
   }
@@ -109,6 +119,7 @@ export class RedisConnectionCounter implements ConnectionCounter {
 
   async close(): Promise<void> {
     if (this.heartbeat) clearInterval(this.heartbeat)
-    await this.redis.del(this.key('node', this.options.nodeId)).catch(() => undefined)
+    // if this fails, the heartbeat key still expires and other nodes reap our counts after the TTL
+    await this.redis.del(this.key('node', this.options.nodeId)).catch((error: unknown) => this.health.failed('heartbeat-stop', error))
   }
 }

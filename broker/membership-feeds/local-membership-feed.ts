@@ -1,14 +1,14 @@
-import type { MembershipChange, MembershipFeed } from './membership-feed.js'
+import type { MembershipChange, MembershipFeed, MembershipListener } from './membership-feed.js'
 
-/** One process: listeners are called synchronously, before `publish` resolves. */
+/** One process: listeners are called synchronously, before `publish` resolves; nothing is ever missed. */
 export class LocalMembershipFeed implements MembershipFeed {
-  private readonly listeners = new Set<(change: MembershipChange) => void>()
+  private readonly listeners = new Set<MembershipListener>()
 
   async publish(change: MembershipChange): Promise<void> {
-    for (const listener of this.listeners) listener(change)
+    for (const listener of this.listeners) listener.change(change)
   }
 
-  async subscribe(listener: (change: MembershipChange) => void): Promise<void> {
+  async subscribe(listener: MembershipListener): Promise<void> {
     this.listeners.add(listener)
   }
 

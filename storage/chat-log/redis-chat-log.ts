@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis'
 import type { Envelope } from '../../core/message.js'
+import type { RedisHealth } from '../redis-health.js'
 import type { AppendResult, ChatLog, LogEntry, NewMessage, TailEntry } from './chat-log.js'
 
 export interface RedisChatLogOptions {
@@ -67,11 +68,11 @@ export class RedisChatLog implements ChatLog {
 
   constructor(
     private readonly redis: Redis,
-    options: Partial<RedisChatLogOptions> = {}
+    options: Partial<RedisChatLogOptions>,
+    private readonly health: RedisHealth
   ) {
     this.options = { ...REDIS_CHAT_LOG_DEFAULTS, ...options }
-    this.blocking = redis.duplicate()
-    this.blocking.on('error', () => {}) // reconnects forever, as the connection it duplicates
+    this.blocking = health.watch(redis.duplicate(), 'chat-log-blocking')
     // a read whose reply died with the connection (Redis restarted) left entries pending that no
     // consumer saw: each consumer re-reads its own pending entries first, not after `claimIdleMs`
     for (const connection of [redis, this.blocking]) connection.on('close', () => this.pendingDrained.clear())
@@ -118,8 +119,7 @@ export class RedisChatLog implements ChatLog {
 
   /** Resolves once the read position is fixed; the loop then runs until `close`. */
   private async startTail(): Promise<void> {
-    const connection = this.redis.duplicate()
-    connection.on('error', () => {})
+    const connection = this.health.watch(this.redis.duplicate(), 'chat-log-tail')
     this.tailConnection = connection
     const newest = await this.redis.xrevrange(this.key('log'), '+', '-', 'COUNT', 1)
     let lastId = newest[0]?.[0] ?? '0-0'
@@ -142,8 +142,12 @@ export class RedisChatLog implements ChatLog {
             const entry = { envelope: JSON.parse(payload) as Envelope, payload }
             for (const listener of this.tailListeners) listener(entry)
           }
-        } catch {
-          if (!this.closed) await new Promise((resolve) => setTimeout(resolve, 200))
+          this.health.succeeded('chat-log-tail')
+        } catch (error) {
+          if (this.closed) return
+          // Redis away: the read is retried from the same position, so nothing is skipped
+          this.health.failed('chat-log-tail', error)
+          await new Promise((resolve) => setTimeout(resolve, 200))
         }
       }
     }

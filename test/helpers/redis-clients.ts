@@ -1,0 +1,25 @@
+import type { Redis } from 'ioredis'
+
+/**
+ * Kills the connection named `name` (CLIENT SETNAME) and runs `meanwhile` in the same
+ * transaction, so what it does happens while that connection is gone: a pub/sub message
+ * published there is never seen by it. Returns how many connections were killed.
+ */
+export async function killNamedConnection(
+  admin: Redis,
+  name: string,
+  meanwhile?: (transaction: ReturnType<Redis['multi']>) => void
+): Promise<number> {
+  const list = (await admin.call('CLIENT', 'LIST')) as string
+  const ids = list
+    .split('\n')
+    .filter((row) => row.includes(` name=${name} `))
+    .map((row) => row.match(/^id=(\d+) /)?.[1])
+    .filter((id) => id !== undefined)
+  const transaction = admin.multi()
+  for (const id of ids) transaction.call('CLIENT', 'KILL', 'ID', id)
+  meanwhile?.(transaction)
+  const replies = (await transaction.exec()) ?? []
+  for (const [error] of replies) if (error) throw error
+  return ids.length
+}
