@@ -8,7 +8,6 @@ import { RedisClientOwners } from '../../storage/client-owners/redis-client-owne
 import { RedisSessionCursors } from '../../storage/session-cursors/redis-session-cursors.js'
 import { describeSessionCursorsContract } from '../../storage/session-cursors/session-cursors.contract.js'
 import { testRedisHealth } from '../helpers/redis-health.js'
-import { testRedisHealth } from '../helpers/redis-health.js'
 import { startTestRedis, type TestRedis } from '../helpers/redis-server.js'
 
 let redis: TestRedis
