@@ -1,5 +1,4 @@
 import { Aedes, type AuthenticateError, type Client } from 'aedes'
-import Packet from 'aedes-packet'
 import mqemitter from 'mqemitter'
 import type { Registry } from 'prom-client'
 import type { Logger } from '../core/logger.js'
@@ -17,10 +16,10 @@ import { mayReceive } from './hooks/authorize-forward.js'
 import { authorizePublish } from './hooks/authorize-publish.js'
 import { canSubscribe } from './hooks/authorize-subscribe.js'
 import type { MembershipFeed } from './membership-feeds/membership-feed.js'
-import { membershipSync } from './membership-feeds/membership-sync.js'
 import { createBrokerMetrics } from './metrics.js'
 import { createPresenceTracker, type RetainedSource } from './presence.js'
 import type { RateLimiter } from './rate-limiters/rate-limiter.js'
+import { onBrokerError, publishPacket } from './aedes/client-internals.js'
 import { type AdaptablePersistence, adaptPersistence } from './aedes/session-persistence.js'
 import { SessionReplay } from './session-replay.js'
 import { type Emitter, SplitEmitter } from './split-emitter.js'
@@ -147,7 +146,7 @@ export async function createBroker(deps: BrokerDeps, options: MqchatBrokerOption
 
   aedes.on('clientError', (client, error) => logger.debug({ clientId: client.id, err: error.message }, 'client error'))
   aedes.on('connectionError', (client, error) => logger.debug({ clientId: client.id, err: error.message }, 'connection error'))
-  aedes.on('error' as 'clientError', (error: unknown) => logger.error({ err: error }, 'broker error'))
+  onBrokerError(aedes, (error) => logger.error({ err: error }, 'broker error'))
   const replayFailed = (err: unknown) => logger.error({ err }, 'session replay failed')
   aedes.on('clientReady', (client) => void replay.ready(client).catch(replayFailed))
   aedes.on(
@@ -169,17 +168,9 @@ export async function createBroker(deps: BrokerDeps, options: MqchatBrokerOption
   await aedes.listen()
   // every node delivers chat messages from its own tail of the log: one order, seq order, everywhere
   const stopTail = await deps.chatLog.tail(({ envelope, payload }) => {
-    const packet = {
-      cmd: 'publish',
-      topic: topics.roomMessages(envelope.room),
-      payload: Buffer.from(payload),
-      qos: 1,
-      retain: false,
-      dup: false
-    }
-    mq.emitLocal(new Packet(packet, aedes) as { topic: string })
+    mq.emitLocal(publishPacket(aedes, topics.roomMessages(envelope.room), Buffer.from(payload), 1))
   })
-  await deps.membershipFeed.subscribe(membershipSync(directory, deps.accounts, logger))
+  await deps.membershipFeed.subscribe((change) => directory.membershipChanged(change.roomId, change.userId, change.isMember))
   if (options.resetStalePresence) {
     const stale = await ctx.presence.resetStale()
     if (stale > 0) logger.info({ users: stale }, 'reset stale online presence')

@@ -1,9 +1,9 @@
 import type { Aedes, AedesPublishPacket, Client } from 'aedes'
-import Packet from 'aedes-packet'
 import type { Logger } from '../core/logger.js'
 import { chatRoomOf, matchesFilter, topics } from '../core/topics.js'
 import type { ChatLog } from '../storage/chat-log/chat-log.js'
 import type { SessionCursors } from '../storage/session-cursors/session-cursors.js'
+import { deliverToClient, publishPacket, subscribedFilters } from './aedes/client-internals.js'
 import type { UserDirectory } from './directory.js'
 
 /** Per persistent session and room: replaying from the log (live false) or live after `last`. */
@@ -34,11 +34,6 @@ export interface SessionReplayOptions {
   limit: number
   /** Messages read from the log per round trip. */
   batchSize: number
-}
-
-type InternalClient = Client & {
-  subscriptions: Record<string, unknown>
-  deliverQoS(packet: AedesPublishPacket, done: (error?: Error) => void): void
 }
 
 const SEQ_FIELD = '"seq":'
@@ -100,19 +95,18 @@ export class SessionReplay {
   async ready(client: Client): Promise<void> {
     const session = this.sessions.get(client)
     if (!session) return
-    const subscribed = (room: string) =>
-      Object.keys((client as InternalClient).subscriptions).some((filter) => matchesFilter(filter, topics.roomMessages(room)))
+    const subscribed = (room: string) => subscribedFilters(client).some((filter) => matchesFilter(filter, topics.roomMessages(room)))
     const cursors = await this.deps.cursors.get(client.id)
     for (const [room, cursor] of cursors) {
       if (client.closed) return
       if (!this.deps.directory.isMember(session.userId, room) || !subscribed(room)) continue
-      await this.replayRoom(client as InternalClient, session, room, cursor)
+      await this.replayRoom(client, session, room, cursor)
     }
-    for (const state of session.rooms.values()) if (!state.live) this.goLive(client as InternalClient, state, state.last)
+    for (const state of session.rooms.values()) if (!state.live) this.goLive(client, state, state.last)
     session.ready = true
   }
 
-  private async replayRoom(client: InternalClient, session: SessionState, room: string, cursor: number): Promise<void> {
+  private async replayRoom(client: Client, session: SessionState, room: string, cursor: number): Promise<void> {
     const state = session.rooms.get(room) ?? { live: false, last: cursor, stash: [] }
     session.rooms.set(room, state)
     state.last = cursor
@@ -131,7 +125,7 @@ export class SessionReplay {
   }
 
   /** Too much missed (or trimmed from the log): say so once and continue live from now. */
-  private overflow(client: InternalClient, session: SessionState, state: RoomState, room: string, cursor: number, newest: number) {
+  private overflow(client: Client, session: SessionState, state: RoomState, room: string, cursor: number, newest: number) {
     this.deps.notify(session.userId, { type: 'overflow', room, fromSeq: cursor + 1 })
     this.deps.cursors
       .advance(client.id, new Map([[room, newest]]))
@@ -139,7 +133,7 @@ export class SessionReplay {
     this.goLive(client, state, newest)
   }
 
-  private goLive(client: InternalClient, state: RoomState, last: number): void {
+  private goLive(client: Client, state: RoomState, last: number): void {
     state.live = true
     state.last = last
     const held = state.stash
@@ -149,17 +143,15 @@ export class SessionReplay {
       if (seq <= state.last) continue
       state.last = seq
       this.replayed.add(packet)
-      client.deliverQoS(packet, () => {})
+      // held packets go out in order; each write completes on its own (errors close the connection)
+      void deliverToClient(client, packet)
     }
   }
 
-  private deliver(client: InternalClient, room: string, payload: string): Promise<void> {
-    const packet = new Packet(
-      { cmd: 'publish', topic: topics.roomMessages(room), payload: Buffer.from(payload), qos: 1, retain: false, dup: false },
-      this.deps.aedes
-    ) as unknown as AedesPublishPacket
+  private deliver(client: Client, room: string, payload: string): Promise<void> {
+    const packet = publishPacket(this.deps.aedes, topics.roomMessages(room), Buffer.from(payload), 1)
     this.replayed.add(packet)
-    return new Promise((resolve) => client.deliverQoS(packet, () => resolve()))
+    return deliverToClient(client, packet)
   }
 
   /** New subscriptions of a persistent session start their cursors at the rooms' current seq. */
