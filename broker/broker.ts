@@ -16,6 +16,7 @@ import { mayReceive } from './hooks/authorize-forward.js'
 import { authorizePublish } from './hooks/authorize-publish.js'
 import { canSubscribe } from './hooks/authorize-subscribe.js'
 import type { MembershipFeed } from './membership-feeds/membership-feed.js'
+import { membershipSync } from './membership-feeds/membership-sync.js'
 import { createBrokerMetrics } from './metrics.js'
 import { createPresenceTracker, type RetainedSource } from './presence.js'
 import type { RateLimiter } from './rate-limiters/rate-limiter.js'
@@ -170,7 +171,7 @@ export async function createBroker(deps: BrokerDeps, options: MqchatBrokerOption
   const stopTail = await deps.chatLog.tail(({ envelope, payload }) => {
     mq.emitLocal(publishPacket(aedes, topics.roomMessages(envelope.room), Buffer.from(payload), 1))
   })
-  await deps.membershipFeed.subscribe((change) => directory.membershipChanged(change.roomId, change.userId, change.isMember))
+  await deps.membershipFeed.subscribe(membershipSync(directory, deps.accounts, logger))
   if (options.resetStalePresence) {
     const stale = await ctx.presence.resetStale()
     if (stale > 0) logger.info({ users: stale }, 'reset stale online presence')
