@@ -2,11 +2,15 @@ import { Aedes, type AuthenticateError, type Client } from 'aedes'
 import mqemitter from 'mqemitter'
 import type { Registry } from 'prom-client'
 import type { Logger } from '../core/logger.js'
-import type { TokenService } from '../core/tokens.js'
+import type { TokenRevocations, TokenService } from '../core/tokens.js'
 import { chatRoomOf, topics } from '../core/topics.js'
 import type { AccountsStore } from '../storage/accounts/accounts-store.js'
 import type { ChatLog } from '../storage/chat-log/chat-log.js'
+import type { ClientOwners } from '../storage/client-owners/client-owners.js'
 import type { SessionCursors } from '../storage/session-cursors/session-cursors.js'
+import { onBrokerError, publishPacket } from './aedes/client-internals.js'
+import { type AdaptablePersistence, adaptPersistence } from './aedes/session-persistence.js'
+import { createSubscribeGuard } from './aedes/subscribe-guard.js'
 import { type ChatPipeline, type ChatPipelineOptions, createChatPipeline } from './chat-pipeline.js'
 import type { ConnectionCounter } from './connection-counters/connection-counter.js'
 import type { BrokerContext, BrokerOptions, Identity } from './context.js'
@@ -20,10 +24,11 @@ import { membershipSync } from './membership-feeds/membership-sync.js'
 import { createBrokerMetrics } from './metrics.js'
 import { createPresenceTracker, type RetainedSource } from './presence.js'
 import type { RateLimiter } from './rate-limiters/rate-limiter.js'
-import { onBrokerError, publishPacket } from './aedes/client-internals.js'
-import { type AdaptablePersistence, adaptPersistence } from './aedes/session-persistence.js'
+import type { RevocationFeed } from './revocation-feeds/revocation-feed.js'
+import { LiveTokens } from './revocations.js'
 import { SessionReplay } from './session-replay.js'
 import { type Emitter, SplitEmitter } from './split-emitter.js'
+import { SessionSubscriptions } from './subscription-limits.js'
 
 export interface BrokerDeps {
   chatLog: ChatLog
@@ -35,7 +40,11 @@ export interface BrokerDeps {
   /** The cluster's mqemitter (mqemitter-redis); one node needs none. Chat messages never travel on it. */
   mq?: Emitter
   cursors: SessionCursors
+  clientOwners: ClientOwners
   membershipFeed: MembershipFeed
+  /** Token revocations made anywhere: open connections of revoked tokens are closed. */
+  revocationFeed: RevocationFeed
+  revocations: TokenRevocations
   connectionCounter: ConnectionCounter
   logger: Logger
   registry: Registry
@@ -49,12 +58,16 @@ export type MqchatBrokerOptions = BrokerOptions &
     offlineReplayLimit: number
     /** How often to look for dead nodes whose users' presence must turn offline. */
     presenceSweepMs: number
+    /** A connection that sends no CONNECT this long after it opened is closed. */
+    connectTimeoutMs: number
   }
 
 export interface MqchatBroker {
   aedes: Aedes
   pipeline: ChatPipeline
   directory: UserDirectory
+  /** This node's authenticated connections and their tokens. */
+  liveTokens: LiveTokens
   /** Applies a membership change to live connections on every node and announces it. */
   membershipChanged(roomId: string, userId: string, isMember: boolean, by: string): Promise<void>
   notify(userId: string, notice: Record<string, unknown>): void
@@ -64,7 +77,10 @@ export interface MqchatBroker {
 /** An Aedes node with mqchat's authentication, ACL, chat pipeline and presence. */
 export async function createBroker(deps: BrokerDeps, options: MqchatBrokerOptions): Promise<MqchatBroker> {
   const logger = deps.logger.child({ component: 'broker' })
-  const directory = new UserDirectory()
+  const directory = new UserDirectory(
+    async (roomId) => (await deps.accounts.getRoom(roomId))?.members ?? [],
+    (roomId, err) => logger.warn({ err, roomId }, 'room members could not be read; presence of its members is withheld')
+  )
   const identities = new WeakMap<Client, Identity>()
   const metrics = createBrokerMetrics(deps.registry)
   const pipeline = createChatPipeline(
@@ -72,15 +88,24 @@ export async function createBroker(deps: BrokerDeps, options: MqchatBrokerOption
     { ...options, onRejected: (reason) => metrics.rejects.inc({ reason }), onAccepted: () => metrics.messagesIn.inc() }
   )
   const persistence = adaptPersistence(deps.persistence)
+  const sessionSubscriptions = new SessionSubscriptions(options.maxSubscriptions)
+  const subscribeGuard = createSubscribeGuard(persistence, {
+    maxFiltersPerSubscribe: options.maxFiltersPerSubscribe,
+    decide: (client, subscription) =>
+      canSubscribe(ctx, identities.get(client), subscription.topic) && sessionSubscriptions.admit(client, subscription.topic),
+    onOversize: (client, filters) => logger.debug({ clientId: client.id, filters }, 'SUBSCRIBE over the filter cap: connection closed')
+  })
   const mq = new SplitEmitter(mqemitter({ concurrency: 100, matchEmptyLevels: true }) as Emitter, deps.mq)
   // Aedes hooks take callbacks; a throw inside one must not become an unhandled rejection.
   const hookFailed = (error: unknown) => logger.error({ err: error }, 'aedes hook callback threw')
 
   const aedes = new Aedes({
+    connectTimeout: options.connectTimeoutMs,
     persistence,
     mq,
     preConnect(client, packet, callback) {
       preConnect(client, packet)
+      subscribeGuard.watch(client)
       callback(null, true)
     },
     authenticate(client, _username, password, callback) {
@@ -104,7 +129,7 @@ export async function createBroker(deps: BrokerDeps, options: MqchatBrokerOption
         .catch(hookFailed)
     },
     authorizeSubscribe(client, subscription, callback) {
-      callback(null, canSubscribe(ctx, identities.get(client), subscription.topic) ? subscription : null)
+      callback(null, subscribeGuard.authorize(client, subscription) ? subscription : null)
     },
     authorizeForward(client, packet) {
       if (!mayReceive(ctx, identities.get(client), packet.topic)) return null
@@ -131,7 +156,9 @@ export async function createBroker(deps: BrokerDeps, options: MqchatBrokerOption
     directory,
     pipeline,
     tokens: deps.tokens,
+    liveTokens: new LiveTokens(deps.revocations, logger),
     accounts: deps.accounts,
+    clientOwners: deps.clientOwners,
     metrics,
     rateLimiter: deps.rateLimiter,
     logger,
@@ -161,6 +188,7 @@ export async function createBroker(deps: BrokerDeps, options: MqchatBrokerOption
         .catch(replayFailed)
   )
   aedes.on('ack', (packet, client) => replay.acked(client, packet as { topic?: string; payload?: Buffer }))
+  aedes.on('unsubscribe', (filters, client) => sessionSubscriptions.removed(client, filters))
   aedes.on('clientDisconnect', (client) => {
     replay.disconnected(client)
     persistence.forget(client.id)
@@ -172,6 +200,14 @@ export async function createBroker(deps: BrokerDeps, options: MqchatBrokerOption
     mq.emitLocal(publishPacket(aedes, topics.roomMessages(envelope.room), Buffer.from(payload), 1))
   })
   await deps.membershipFeed.subscribe(membershipSync(directory, deps.accounts, logger))
+  await deps.revocationFeed.subscribe(
+    (revocation) => ctx.liveTokens.revoke(revocation),
+    () =>
+      void ctx.liveTokens.recheck().then(
+        (closed) => logger.info({ closed }, 'live tokens re-checked after the revocation feed reconnected'),
+        (err: unknown) => logger.warn({ err }, 'live token re-check failed')
+      )
+  )
   if (options.resetStalePresence) {
     const stale = await ctx.presence.resetStale()
     if (stale > 0) logger.info({ users: stale }, 'reset stale online presence')
@@ -190,6 +226,7 @@ export async function createBroker(deps: BrokerDeps, options: MqchatBrokerOption
     aedes,
     pipeline,
     directory,
+    liveTokens: ctx.liveTokens,
     async membershipChanged(roomId, userId, isMember, by) {
       await deps.membershipFeed.publish({ roomId, userId, isMember })
       const type = isMember ? 'member_added' : 'member_removed'

@@ -1,4 +1,4 @@
-import { MqchatError } from '../core/errors.js'
+import { MqchatError, unknownRoom } from '../core/errors.js'
 import { chatInputSchema } from '../core/message.js'
 import type { AccountsStore } from '../storage/accounts/accounts-store.js'
 import type { AppendResult, ChatLog } from '../storage/chat-log/chat-log.js'
@@ -20,6 +20,11 @@ export interface ChatPipelineOptions {
   onAccepted?(): void
 }
 
+/** A service key with `messages:write` sends into any existing room without being a member. */
+export interface SenderRights {
+  anyRoom?: boolean
+}
+
 /** What a sender hands in: raw MQTT payload bytes, or a JSON body already parsed by the REST API. */
 export type RawMessage = Buffer | { json: unknown; bytes: number }
 
@@ -28,7 +33,7 @@ export interface ChatPipeline {
    * Rate-limits, validates, authorizes and sequences one chat message; resolves once it is
    * durably in the chat log. Throws a MqchatError whose code is the rejection reason.
    */
-  send(userId: string, roomId: string, raw: RawMessage): Promise<AppendResult>
+  send(userId: string, roomId: string, raw: RawMessage, sender?: SenderRights): Promise<AppendResult>
   /** The client id of a payload, when one can be read, for rejection notices. */
   peekId(raw: RawMessage): string | null
 }
@@ -37,11 +42,14 @@ export interface ChatPipeline {
 export function createChatPipeline(deps: ChatPipelineDeps, options: ChatPipelineOptions): ChatPipeline {
   const { chatLog, accounts, directory, rateLimiter } = deps
 
-  async function assertMember(userId: string, roomId: string): Promise<void> {
+  async function assertMember(userId: string, roomId: string, sender: SenderRights): Promise<void> {
+    if (sender.anyRoom) {
+      if (!(await accounts.getRoom(roomId))) throw unknownRoom(roomId)
+      return
+    }
     if (directory.isMember(userId, roomId)) return
     const room = await accounts.getRoom(roomId)
-    if (!room) throw new MqchatError('unknown_room', `room ${roomId} does not exist`)
-    if (!room.members.includes(userId)) throw new MqchatError('not_member', `you are not a member of room ${roomId}`)
+    if (!room?.members.includes(userId)) throw unknownRoom(roomId)
   }
 
   function parse(raw: RawMessage): unknown {
@@ -68,24 +76,26 @@ export function createChatPipeline(deps: ChatPipelineDeps, options: ChatPipeline
     if (!decision.allowed) throw new MqchatError('rate_limited', `too many messages; retry in ${Math.ceil(decision.retryAfterMs / 1000)} s`)
   }
 
-  async function send(userId: string, roomId: string, raw: RawMessage): Promise<AppendResult> {
+  async function send(userId: string, roomId: string, raw: RawMessage, sender: SenderRights): Promise<AppendResult> {
     await assertWithinLimit(userId)
     const parsed = chatInputSchema.safeParse(parse(raw))
     if (!parsed.success) {
       const issue = parsed.error.issues[0]
       throw new MqchatError('invalid_message', `${issue?.path.join('.') || 'message'}: ${issue?.message}`, parsed.error.issues)
     }
-    await assertMember(userId, roomId)
+    await assertMember(userId, roomId, sender)
     try {
       return await chatLog.append({ ...parsed.data, room: roomId, from: userId })
     } catch (error) {
+      // the log's own refusals (`id_taken`, an entry it cannot store) are the sender's, not an outage
+      if (error instanceof MqchatError) throw error
       throw new MqchatError('unavailable', 'the chat log is unavailable; retry', error)
     }
   }
 
   return {
-    send(userId, roomId, raw) {
-      return send(userId, roomId, raw).then(
+    send(userId, roomId, raw, sender = {}) {
+      return send(userId, roomId, raw, sender).then(
         (result) => {
           if (!result.duplicate) options.onAccepted?.()
           return result

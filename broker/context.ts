@@ -2,11 +2,13 @@ import type { Aedes, Client } from 'aedes'
 import type { Logger } from '../core/logger.js'
 import type { TokenService } from '../core/tokens.js'
 import type { AccountsStore } from '../storage/accounts/accounts-store.js'
+import type { ClientOwners } from '../storage/client-owners/client-owners.js'
 import type { ChatPipeline } from './chat-pipeline.js'
 import type { UserDirectory } from './directory.js'
 import type { BrokerMetrics } from './metrics.js'
 import type { PresenceTracker } from './presence.js'
 import type { RateLimiter } from './rate-limiters/rate-limiter.js'
+import type { LiveTokens } from './revocations.js'
 import type { SessionReplay } from './session-replay.js'
 
 /** Who is behind an MQTT connection; `userId` is null for anonymous generic-topic clients. */
@@ -18,6 +20,10 @@ export interface BrokerOptions {
   genericTopics: boolean
   allowAnonymous: boolean
   maxConnectionsPerUser: number
+  /** Filters one SUBSCRIBE may carry; a larger one closes the connection. */
+  maxFiltersPerSubscribe: number
+  /** Filters one session may hold; past it SUBACK 0x80. */
+  maxSubscriptions: number
 }
 
 /** What the hooks share: injected once by createBroker. */
@@ -27,7 +33,11 @@ export interface BrokerContext {
   directory: UserDirectory
   pipeline: ChatPipeline
   tokens: TokenService
+  /** The token behind each connection: closes it at expiry or revocation. */
+  liveTokens: LiveTokens
   accounts: AccountsStore
+  /** Which user each client id belongs to (client-id takeover is refused). */
+  clientOwners: ClientOwners
   metrics: BrokerMetrics
   /** Budgets of typing/receipt signals and rejection notices (the chat budget is the pipeline's). */
   rateLimiter: RateLimiter

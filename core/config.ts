@@ -20,6 +20,22 @@ export const configSchema = z.object({
     .optional()
     .describe('HS256 secret for user tokens; embedded mode generates one in the data dir if unset'),
   MQCHAT_TOKEN_TTL_SECONDS: z.coerce.number().int().positive().default(86_400).describe('Lifetime of issued user tokens'),
+  MQCHAT_JWT_PREVIOUS_SECRET: z
+    .string()
+    .min(32, 'must be at least 32 characters')
+    .optional()
+    .describe('Key rotation: tokens signed with this former HS256 secret stay valid until they expire'),
+  MQCHAT_JWT_JWKS_URL: z
+    .url({ protocol: /^https?$/ })
+    .optional()
+    .describe('Also accept RS256/ES256 user tokens of an external issuer whose keys this JWKS URL publishes'),
+  MQCHAT_JWT_ISSUER: z.string().min(1).default('mqchat').describe('`iss` of issued tokens; accepted tokens must carry it'),
+  MQCHAT_JWT_AUDIENCE: z.string().min(1).default('mqchat').describe('`aud` of issued tokens; accepted tokens must carry it'),
+  MQCHAT_METRICS_TOKEN: z
+    .string()
+    .min(16, 'must be at least 16 characters')
+    .optional()
+    .describe('When set, GET /metrics requires `Authorization: Bearer <this token>`'),
   MQCHAT_MAX_MESSAGE_BYTES: z.coerce.number().int().min(256).max(1_048_576).default(16_384).describe('Largest chat payload accepted'),
   MQCHAT_GENERIC_TOPICS: flag(false).describe('Also act as a plain MQTT 3.1.1 broker for topics outside rooms/, users/, presence/'),
   MQCHAT_ALLOW_ANONYMOUS: flag(false).describe('With generic topics: accept connections without a token (generic topics only)'),
@@ -73,6 +89,49 @@ export const configSchema = z.object({
     .default(64)
     .describe('Password hashes waiting for the one hashing thread; past it logins and registrations answer 503'),
   MQCHAT_MAX_CONNECTIONS_PER_USER: z.coerce.number().int().min(1).default(32).describe('Simultaneous MQTT connections per user'),
+  MQCHAT_MAX_FILTERS_PER_SUBSCRIBE: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .default(32)
+    .describe('Topic filters one SUBSCRIBE may carry; a larger SUBSCRIBE closes the connection'),
+  MQCHAT_MAX_SUBSCRIPTIONS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100_000)
+    .default(256)
+    .describe('Topic filters one MQTT session may hold; past it SUBACK 0x80'),
+  MQCHAT_CLIENT_ID_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(30 * 86_400)
+    .describe('A client id belongs to its first user until unused this long; then another user may take it'),
+  MQCHAT_MAX_PACKET_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(268_435_455)
+    .optional()
+    .describe('Largest MQTT packet on any listener; a bigger one closes the socket as its header arrives (default: largest chat message + 8 KiB)'),
+  MQCHAT_CONNECT_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .default(10_000)
+    .describe('A socket that has not sent CONNECT (or finished its TLS handshake or HTTP request headers) this long is closed'),
+  MQCHAT_MAX_CONNECTIONS: z.coerce.number().int().min(0).default(20_000).describe('Open sockets on this node over all listeners (0: no cap)'),
+  MQCHAT_MAX_CONNECTIONS_PER_IP: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(1000)
+    .describe('Open sockets per client address on this node over all listeners (0: no cap; raise it behind a proxy)'),
+  MQCHAT_TLS_CERT: z.string().min(1).optional().describe('PEM certificate chain file: enables MQTT over TLS and HTTPS/WSS (with MQCHAT_TLS_KEY); reloaded on SIGHUP'),
+  MQCHAT_TLS_KEY: z.string().min(1).optional().describe('PEM private key file of MQCHAT_TLS_CERT'),
+  MQCHAT_MQTTS_PORT: port(8883).describe('MQTT over TLS port, listening only when MQCHAT_TLS_CERT and MQCHAT_TLS_KEY are set (0 picks a free port)'),
   MQCHAT_OFFLINE_REPLAY_LIMIT: z.coerce
     .number()
     .int()

@@ -5,10 +5,13 @@ import { Registry } from 'prom-client'
 import { RedisConnectionCounter } from '../broker/connection-counters/redis-connection-counter.js'
 import { RedisMembershipFeed } from '../broker/membership-feeds/redis-membership-feed.js'
 import { RedisRateLimiter } from '../broker/rate-limiters/redis-rate-limiter.js'
+import { RedisRevocationFeed } from '../broker/revocation-feeds/redis-revocation-feed.js'
 import type { Emitter } from '../broker/split-emitter.js'
 import { type Config, requireClusterConfig } from '../core/config.js'
 import type { Logger } from '../core/logger.js'
+import { RedisClientOwners } from '../storage/client-owners/redis-client-owners.js'
 import { openClusterStorage } from '../storage/cluster.js'
+import { RedisCredentialsStore } from '../storage/credentials/redis-credentials-store.js'
 import { RedisHealthMonitor } from '../storage/redis-health.js'
 import { rateLimitsOf } from './rate-limits.js'
 import { type RunningNode, startNode } from './start-node.js'
@@ -48,15 +51,19 @@ export async function startClusterNode(config: Config, logger: Logger, role: Clu
   const mq = emitter as unknown as Emitter
   const membershipFeed = new RedisMembershipFeed(storage.redis, { prefix, nodeId }, health)
   const sessions = health.watch(storage.redis.duplicate(), 'sessions')
+  const revocationFeed = new RedisRevocationFeed(storage.redis, prefix, nodeLogger.child({ component: 'revocations' }))
   const node = await startNode(config, nodeLogger, {
     chatLog: storage.chatLog,
     history: storage.history,
     accounts: storage.accounts,
     cursors: storage.cursors,
+    clientOwners: new RedisClientOwners(storage.redis, prefix, config.MQCHAT_CLIENT_ID_TTL_SECONDS),
     persistence: new AsyncRedisPersistence({ conn: sessions }),
     mq,
     rateLimiter: new RedisRateLimiter(storage.redis, prefix, rateLimitsOf(config)),
     membershipFeed,
+    revocationFeed,
+    credentials: new RedisCredentialsStore(storage.redis, prefix),
     connectionCounter: new RedisConnectionCounter(storage.redis, { prefix, nodeId, heartbeatTtlMs: config.MQCHAT_NODE_TTL_MS }, health),
     registry,
     jwtSecret: MQCHAT_JWT_SECRET,
@@ -64,10 +71,14 @@ export async function startClusterNode(config: Config, logger: Logger, role: Clu
     serve: role === 'broker' ? { mqtt: true, http: false, persister: null } : { mqtt: false, http: true, persister: nodeId },
     async release() {
       await membershipFeed.close()
+      await revocationFeed.close()
       sessions.disconnect()
       await storage.close()
     }
   })
-  logger.info({ node: nodeId, role, mqttPort: node.mqttPort, httpPort: node.httpPort }, `mqchat ${role} listening`)
+  logger.info(
+    { node: nodeId, role, mqttPort: node.mqttPort, mqttsPort: node.mqttsPort, httpPort: node.httpPort },
+    `mqchat ${role} listening`
+  )
   return node
 }

@@ -1,49 +1,53 @@
-import { randomBytes } from 'node:crypto'
-import { readFile, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
 import AsyncLevelPersistence from 'aedes-persistence-level/asyncPersistence.js'
 import { LocalConnectionCounter } from '../broker/connection-counters/local-connection-counter.js'
 import { LocalMembershipFeed } from '../broker/membership-feeds/local-membership-feed.js'
 import { LocalRateLimiter } from '../broker/rate-limiters/local-rate-limiter.js'
+import { LocalRevocationFeed } from '../broker/revocation-feeds/local-revocation-feed.js'
 import type { Config } from '../core/config.js'
 import type { Logger } from '../core/logger.js'
 import { openEmbeddedStorage } from '../storage/embedded.js'
+import { embeddedSecret } from './embedded-secret.js'
 import { rateLimitsOf } from './rate-limits.js'
 import { startNode } from './start-node.js'
 
 export interface DevNode {
   mqttPort: number
   httpPort: number
+  /** MQTT over TLS, when MQCHAT_TLS_CERT and MQCHAT_TLS_KEY are set. */
+  mqttsPort: number | null
+  /** Re-reads the TLS certificate and key (SIGHUP); false when TLS is off. */
+  reloadTls(): Promise<boolean>
   close(): Promise<void>
 }
 
 /** `mqchat dev`: broker, REST API, WebSocket and persister in one process on embedded storage. */
 export async function startDevNode(config: Config, logger: Logger): Promise<DevNode> {
-  const storage = await openEmbeddedStorage(config.MQCHAT_DATA_DIR, { sync: config.MQCHAT_FSYNC })
+  // before the storage opens: a bad secret file ends the start with one line and nothing to release
+  const jwtSecret = config.MQCHAT_JWT_SECRET ?? (await embeddedSecret(config.MQCHAT_DATA_DIR))
+  const storage = await openEmbeddedStorage(config.MQCHAT_DATA_DIR, {
+    sync: config.MQCHAT_FSYNC,
+    clientIdTtlSeconds: config.MQCHAT_CLIENT_ID_TTL_SECONDS
+  })
   // startNode releases the storage itself if it fails
   const node = await startNode(config, logger, {
     ...storage,
     persistence: new AsyncLevelPersistence(storage.sessions),
     rateLimiter: new LocalRateLimiter(rateLimitsOf(config)),
     membershipFeed: new LocalMembershipFeed(),
+    revocationFeed: new LocalRevocationFeed(),
     connectionCounter: new LocalConnectionCounter(),
-    jwtSecret: config.MQCHAT_JWT_SECRET ?? (await embeddedSecret(config.MQCHAT_DATA_DIR)),
+    jwtSecret,
     resetStalePresence: true,
     serve: { mqtt: true, http: true, persister: 'dev' },
     release: () => storage.close()
   })
-  logger.info({ mqttPort: node.mqttPort, httpPort: node.httpPort, dataDir: config.MQCHAT_DATA_DIR }, 'mqchat dev node listening')
-  return { mqttPort: node.mqttPort as number, httpPort: node.httpPort as number, close: () => node.close() }
-}
-
-/** Embedded mode keeps one generated token secret in the data directory. */
-async function embeddedSecret(dataDir: string): Promise<string> {
-  const path = join(dataDir, 'jwt-secret')
-  try {
-    return (await readFile(path, 'utf8')).trim()
-  } catch {
-    const secret = randomBytes(48).toString('base64url')
-    await writeFile(path, secret, { mode: 0o600, flag: 'wx' }).catch(() => undefined)
-    return (await readFile(path, 'utf8')).trim()
+  const { mqttPort, httpPort, mqttsPort } = node
+  logger.info({ mqttPort, httpPort, mqttsPort, dataDir: config.MQCHAT_DATA_DIR }, 'mqchat dev node listening')
+  return {
+    mqttPort: mqttPort as number,
+    httpPort: httpPort as number,
+    mqttsPort,
+    reloadTls: () => node.reloadTls(),
+    close: () => node.close()
   }
 }

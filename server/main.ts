@@ -21,7 +21,9 @@ function fail(error: unknown, dataDir?: string): never {
 }
 
 /** Parses the environment, starts a server and stops it gracefully on SIGINT/SIGTERM. */
-async function serve(start: (config: Config, logger: Logger) => Promise<{ close(): Promise<void> }>): Promise<void> {
+async function serve(
+  start: (config: Config, logger: Logger) => Promise<{ close(): Promise<void>; reloadTls(): Promise<boolean> }>
+): Promise<void> {
   let config: Config
   try {
     config = parseConfig(process.env)
@@ -47,6 +49,14 @@ async function serve(start: (config: Config, logger: Logger) => Promise<{ close(
   }
   process.on('SIGINT', stop)
   process.on('SIGTERM', stop)
+  // SIGHUP re-reads the TLS certificate for new connections; open ones keep theirs (and without TLS it no longer ends the process)
+  process.on('SIGHUP', () => {
+    node.reloadTls().then(
+      (reloaded) =>
+        logger.info({ signal: 'SIGHUP', reloaded }, reloaded ? 'TLS certificate reloaded' : 'SIGHUP: no TLS certificate to reload'),
+      (error: unknown) => logger.error({ err: error }, 'TLS certificate reload failed; keeping the previous one')
+    )
+  })
 }
 
 /** `mqchat dev`, `mqchat broker`, `mqchat bridge`: server code is loaded only when one of them runs. */
@@ -63,4 +73,26 @@ export function registerServerCommands(program: Command): void {
     .command('bridge')
     .description('run a cluster bridge: chat log -> MongoDB persister, REST API and /mqtt WebSocket (REDIS_URL, MONGODB_URL)')
     .action(() => serve(async (config, logger) => (await import('./cluster.js')).startClusterNode(config, logger, 'bridge')))
+  program
+    .command('admin')
+    .description('administer users directly in the storage (cluster: REDIS_URL, MONGODB_URL; else MQCHAT_DATA_DIR)')
+    .command('create <username>')
+    .description('make a user an admin of the admin API, creating the account with a generated password if needed')
+    .action((username: string) => runAdminCreate(username))
+}
+
+/** Prints the generated password once; one clear line on a storage problem, as for servers. */
+async function runAdminCreate(username: string): Promise<void> {
+  let config: Config
+  try {
+    config = parseConfig(process.env)
+  } catch (error) {
+    fail(error)
+  }
+  const logger = createLogger(config.MQCHAT_LOG_LEVEL)
+  const { createAdmin } = await import('./admin-command.js')
+  const result = await createAdmin(config, logger, username).catch((error: unknown) => fail(error, config.MQCHAT_DATA_DIR))
+  process.stdout.write(
+    result.created ? `created admin ${result.userId}; password (shown once): ${result.password}\n` : `${result.userId} is now an admin\n`
+  )
 }

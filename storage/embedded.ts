@@ -1,10 +1,12 @@
-import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { ClassicLevel } from 'classic-level'
 import { LevelAccountsStore } from './accounts/level-accounts-store.js'
 import { LevelChatLog } from './chat-log/level-chat-log.js'
+import { LevelClientOwners } from './client-owners/level-client-owners.js'
+import { LevelCredentialsStore } from './credentials/level-credentials-store.js'
 import { LevelHistoryStore } from './history/level-history-store.js'
 import { openLevel } from './level.js'
+import { createPrivateDir, makeContentsPrivate } from './private-files.js'
 import { LevelSessionCursors } from './session-cursors/level-session-cursors.js'
 
 export interface EmbeddedStorage {
@@ -12,32 +14,42 @@ export interface EmbeddedStorage {
   history: LevelHistoryStore
   accounts: LevelAccountsStore
   cursors: LevelSessionCursors
+  clientOwners: LevelClientOwners
+  credentials: LevelCredentialsStore
   /** The LevelDB that `aedes-persistence-level` keeps MQTT sessions in. */
   sessions: ClassicLevel
   close(): Promise<void>
 }
 
 /** Opens every embedded store under one data directory, one LevelDB each. */
-export async function openEmbeddedStorage(dataDir: string, options: { sync?: boolean } = {}): Promise<EmbeddedStorage> {
-  await mkdir(dataDir, { recursive: true })
-  const [logDb, historyDb, accountsDb, cursorsDb] = await Promise.all(
-    ['chat-log', 'history', 'accounts', 'session-cursors'].map((name) => openLevel(join(dataDir, name)))
+export async function openEmbeddedStorage(dataDir: string, options: { sync?: boolean; clientIdTtlSeconds?: number } = {}): Promise<EmbeddedStorage> {
+  await createPrivateDir(dataDir)
+  const [logDb, historyDb, accountsDb, cursorsDb, credentialsDb] = await Promise.all(
+    ['chat-log', 'history', 'accounts', 'session-cursors', 'credentials'].map((name) => openLevel(join(dataDir, name)))
   )
+  await createPrivateDir(join(dataDir, 'sessions'))
   const sessions = new ClassicLevel(join(dataDir, 'sessions'))
   await sessions.open()
+  // also what an older version created 0755/0644: the jwt-secret beside the databases, their files
+  await makeContentsPrivate(dataDir, 2)
   const chatLog = await LevelChatLog.open(logDb!, options)
   const history = new LevelHistoryStore(historyDb!)
   const accounts = new LevelAccountsStore(accountsDb!)
   const cursors = new LevelSessionCursors(cursorsDb!)
+  const credentials = new LevelCredentialsStore(credentialsDb!)
+  // client ids are session state: their owners live beside the sessions' cursors
+  const clientOwners = new LevelClientOwners(cursorsDb!, options.clientIdTtlSeconds ?? 30 * 86_400)
   return {
     chatLog,
     history,
     accounts,
     cursors,
+    clientOwners,
+    credentials,
     sessions,
     async close() {
-      await Promise.all([chatLog.close(), history.close(), accounts.close(), cursors.close()])
-      await Promise.all([logDb!.close(), historyDb!.close(), accountsDb!.close(), cursorsDb!.close(), sessions.close()])
+      await Promise.all([chatLog.close(), history.close(), accounts.close(), cursors.close(), clientOwners.close(), credentials.close()])
+      await Promise.all([logDb!.close(), historyDb!.close(), accountsDb!.close(), cursorsDb!.close(), credentialsDb!.close(), sessions.close()])
     }
   }
 }

@@ -2,9 +2,12 @@ import { randomUUID } from 'node:crypto'
 import { Router } from 'express'
 import { Histogram } from 'prom-client'
 import { z } from 'zod'
+import { MqchatError } from '../../core/errors.js'
+import { jsonShape } from '../../core/json-shape.js'
+import { MESSAGE_DEPTH } from '../../core/message.js'
 import type { ApiDeps } from '../deps.js'
 import { readHistory } from '../history-reader.js'
-import { currentUser } from '../middleware/authenticate.js'
+import { currentUser, mayUseAnyRoom } from '../middleware/authenticate.js'
 import { validate } from '../validate.js'
 import { roomForMember } from './rooms.js'
 
@@ -14,6 +17,14 @@ const historyQuerySchema = z.object({
   after: seq.optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50)
 })
+
+/** A message's size, for the byte limit; a body nested too deep to serialize is refused first (issue 6, item 4). */
+function bodyBytes(json: unknown): number {
+  if (jsonShape(json, MESSAGE_DEPTH).depth > MESSAGE_DEPTH) {
+    throw new MqchatError('invalid_message', `message: nested more than ${MESSAGE_DEPTH} levels deep`)
+  }
+  return Buffer.byteLength(JSON.stringify(json ?? null))
+}
 
 /**
  * /v1/rooms/{id}/messages. Without `after`: newest first, `next` is the `before` of the
@@ -30,7 +41,7 @@ export function messageRoutes({ accounts, history, chatLog, chat, registry }: Ap
 
   router.get('/', async (req, res) => {
     const roomId = (req.params as { roomId: string }).roomId
-    await roomForMember(accounts, roomId, currentUser(res.locals))
+    if (!mayUseAnyRoom(res.locals)) await roomForMember(accounts, roomId, currentUser(res.locals))
     const query = validate(historyQuerySchema, req.query)
     const timer = historySeconds.startTimer()
     const messages = await readHistory(history, chatLog, roomId, query)
@@ -43,7 +54,8 @@ export function messageRoutes({ accounts, history, chatLog, chat, registry }: Ap
   router.post('/', async (req, res) => {
     const roomId = (req.params as { roomId: string }).roomId
     const json = req.body && typeof req.body === 'object' && !('id' in req.body) ? { ...req.body, id: randomUUID() } : req.body
-    const result = await chat.send(currentUser(res.locals), roomId, { json, bytes: Buffer.byteLength(JSON.stringify(json ?? null)) })
+    const sender = { anyRoom: mayUseAnyRoom(res.locals) }
+    const result = await chat.send(currentUser(res.locals), roomId, { json, bytes: bodyBytes(json) }, sender)
     res.status(result.duplicate ? 200 : 201).json(result.envelope)
   })
 

@@ -1,6 +1,8 @@
 import { finished } from 'node:stream'
 import type { Client, ConnectPacket } from 'aedes'
+import { ANONYMOUS_OWNER } from '../../storage/client-owners/client-owners.js'
 import type { BrokerContext } from '../context.js'
+import { noteWill, willAllowed } from '../will-policy.js'
 
 /** CONNACK return codes of MQTT 3.1.1 §3.2.2.3 that authentication answers with. */
 export const ReturnCode = { IDENTIFIER_REJECTED: 2, BAD_USERNAME_OR_PASSWORD: 4, NOT_AUTHORIZED: 5 } as const
@@ -14,32 +16,55 @@ export class ConnectRefused extends Error {
   }
 }
 
-const emptyIdWithSession = new WeakSet<Client>()
+/** What `authenticate` needs from the CONNECT packet, noted before Aedes rewrites the client. */
+interface ConnectFacts {
+  /** A zero-length client id: Aedes replaces it with a random one, which nobody owns. */
+  generatedId: boolean
+  /** [MQTT-3.1.3-8] a zero-byte ClientId with CleanSession 0 gets CONNACK 0x02. */
+  emptyIdWithSession: boolean
+  willTopic: string | null
+}
 
-/** Notes what `authenticate` must refuse before Aedes replaces an empty client id with a random one. */
+const connects = new WeakMap<Client, ConnectFacts>()
+
+/** Notes what `authenticate` must check before Aedes replaces an empty client id with a random one. */
 export function preConnect(client: Client, packet: ConnectPacket): void {
-  // [MQTT-3.1.3-8] a zero-byte ClientId with CleanSession 0 gets CONNACK 0x02 and the connection closes
-  if (packet.clientId === '' && !packet.clean) emptyIdWithSession.add(client)
+  if (packet.will) noteWill(packet.will)
+  connects.set(client, {
+    generatedId: packet.clientId === '',
+    emptyIdWithSession: packet.clientId === '' && !packet.clean,
+    willTopic: packet.will?.topic ?? null
+  })
 }
 
 /**
- * The token is the MQTT password; the username is ignored. Loads the user's rooms
- * into the directory before any subscription is restored or queued message sent.
+ * The token is the MQTT password; the username is ignored. Runs before Aedes takes over an
+ * existing session with the same client id, so everything that must not touch another user's
+ * session is refused here. The connection joins the directory before its rooms are read, so a
+ * membership change during the read is not lost; subscriptions are restored after this resolves.
  */
 export async function authenticate(ctx: BrokerContext, client: Client, password: Buffer | undefined): Promise<void> {
-  if (emptyIdWithSession.has(client)) {
+  const facts = connects.get(client)
+  if (facts?.emptyIdWithSession) {
     throw new ConnectRefused(ReturnCode.IDENTIFIER_REJECTED, 'a zero-length client id needs clean session')
+  }
+  // a will is published after its author is gone, with no identity to check it against
+  if (facts?.willTopic != null && !willAllowed(ctx.options, facts.willTopic)) {
+    throw new ConnectRefused(ReturnCode.NOT_AUTHORIZED, `a will may not be left on ${facts.willTopic}`)
   }
   if (!password || password.length === 0) {
     if (ctx.options.genericTopics && ctx.options.allowAnonymous) {
+      await claimClientId(ctx, client, ANONYMOUS_OWNER, facts)
       ctx.identities.set(client, { userId: null })
       return
     }
     throw new ConnectRefused(ReturnCode.NOT_AUTHORIZED, 'a token is required as the password')
   }
-  const userId = await ctx.tokens.verify(password.toString('utf8'))
-  if (!userId) throw new ConnectRefused(ReturnCode.BAD_USERNAME_OR_PASSWORD, 'invalid or expired token')
-  const rooms = await ctx.accounts.roomsOf(userId)
+  const verifiedAt = Date.now()
+  const claims = await ctx.tokens.verify(password.toString('utf8'))
+  if (!claims) throw new ConnectRefused(ReturnCode.BAD_USERNAME_OR_PASSWORD, 'invalid, expired or revoked token')
+  const { userId } = claims
+  await claimClientId(ctx, client, userId, facts)
   if (client.closed) return
   // counted across the cluster: the limit holds however the user's devices are spread over nodes
   if ((await ctx.presence.connected(userId)) > ctx.options.maxConnectionsPerUser) {
@@ -47,14 +72,27 @@ export async function authenticate(ctx: BrokerContext, client: Client, password:
     throw new ConnectRefused(ReturnCode.NOT_AUTHORIZED, `user ${userId} has too many connections`)
   }
   ctx.identities.set(client, { userId })
-  ctx.directory.attach(userId, rooms)
+  // closed when the token expires or is revoked (logout, password change, ban) anywhere in the cluster
+  ctx.liveTokens.watch(client, claims, verifiedAt)
+  ctx.directory.attach(userId)
   ctx.metrics.connections.inc()
-  // `finished` also fires for a connection that closed during the awaits above
+  // `finished` also fires for a connection that closed during the awaits above or below
   const cleanup = finished(client.conn, () => {
     cleanup()
     ctx.metrics.connections.dec()
     ctx.directory.detach(userId)
     ctx.presence.disconnected(userId)
   })
+  await ctx.directory.load(userId, () => ctx.accounts.roomsOf(userId))
   await ctx.replay.connected(client, userId)
+}
+
+/**
+ * A client id belongs to the user who first presented it (issue 6 item 3): another user presenting
+ * it is refused with CONNACK 2 before Aedes closes the owner's connection or touches the session.
+ */
+async function claimClientId(ctx: BrokerContext, client: Client, owner: string, facts: ConnectFacts | undefined): Promise<void> {
+  if (facts?.generatedId) return
+  const holder = await ctx.clientOwners.claim(client.id, owner)
+  if (holder !== owner) throw new ConnectRefused(ReturnCode.IDENTIFIER_REJECTED, `client id ${client.id} belongs to another user`)
 }

@@ -1,7 +1,7 @@
 import { MqchatError } from '../../core/errors.js'
 import type { StringLevel } from '../level.js'
 import { createSerialQueue } from '../serial-queue.js'
-import type { AccountsStore, Room, User } from './accounts-store.js'
+import type { AccountsStore, Room, RoomsPage, User } from './accounts-store.js'
 
 type RoomRecord = Omit<Room, 'members'>
 
@@ -11,23 +11,63 @@ type RoomRecord = Omit<Room, 'members'>
  *   r!{roomId}          -> room JSON (without members)
  *   m!{roomId}!{userId} -> ''   (members of a room)
  *   ur!{userId}!{roomId} -> ''  (rooms of a user)
+ *   n!{lowercased id}   -> userId (ids are unique ignoring case; filled for older data on first use)
  * Creates are serialized in-process so that "exists?" and "put" cannot interleave.
  */
 export class LevelAccountsStore implements AccountsStore {
   private readonly serialize = createSerialQueue()
 
+  private namesIndexed: Promise<void> | null = null
+
   constructor(private readonly db: StringLevel) {}
 
   createUser(user: User): Promise<void> {
     return this.serialize(async () => {
-      if ((await this.db.get(`u!${user.id}`)) !== undefined) throw new MqchatError('conflict', `user ${user.id} already exists`)
-      await this.db.put(`u!${user.id}`, JSON.stringify(user))
+      await this.indexNames()
+      const name = `n!${user.id.toLowerCase()}`
+      if ((await this.db.get(name)) !== undefined) throw new MqchatError('conflict', `user ${user.id} already exists`)
+      await this.db.batch([
+        { type: 'put', key: `u!${user.id}`, value: JSON.stringify(user) },
+        { type: 'put', key: name, value: user.id }
+      ])
     })
+  }
+
+  async findUserByName(name: string): Promise<User | null> {
+    await this.indexNames()
+    const id = await this.db.get(`n!${name.toLowerCase()}`)
+    return id === undefined ? null : this.getUser(id)
+  }
+
+  /** Users stored before ids were unique ignoring case get their `n!` key once per process (the first one wins). */
+  private indexNames(): Promise<void> {
+    this.namesIndexed ??= (async () => {
+      for await (const id of this.db.keys({ gt: 'u!', lt: 'u!~' })) {
+        const name = `n!${id.slice(2).toLowerCase()}`
+        if ((await this.db.get(name)) === undefined) await this.db.put(name, id.slice(2))
+      }
+    })()
+    return this.namesIndexed
   }
 
   async getUser(id: string): Promise<User | null> {
     const value = await this.db.get(`u!${id}`)
     return value === undefined ? null : (JSON.parse(value) as User)
+  }
+
+  async listUsers({ prefix = '', after, limit }: { prefix?: string; after?: string; limit: number }): Promise<User[]> {
+    const from = after !== undefined && after >= prefix ? { gt: `u!${after}` } : { gte: `u!${prefix}` }
+    const values = await this.db.values({ ...from, lt: `u!${prefix}~`, limit }).all()
+    return values.map((value) => JSON.parse(value) as User)
+  }
+
+  setPasswordHash(id: string, passwordHash: string): Promise<boolean> {
+    return this.serialize(async () => {
+      const user = await this.getUser(id)
+      if (!user) return false
+      await this.db.put(`u!${id}`, JSON.stringify({ ...user, passwordHash }))
+      return true
+    })
   }
 
   createRoom(room: Room): Promise<void> {
@@ -49,8 +89,18 @@ export class LevelAccountsStore implements AccountsStore {
     return { ...(JSON.parse(value) as RoomRecord), members }
   }
 
-  async roomsOf(userId: string): Promise<string[]> {
-    const keys = await this.db.keys({ gt: `ur!${userId}!`, lt: `ur!${userId}!~` }).all()
+  deleteRoom(id: string): Promise<boolean> {
+    return this.serialize(async () => {
+      const room = await this.getRoom(id)
+      if (!room) return false
+      await this.db.batch([{ type: 'del', key: `r!${id}` }, ...room.members.flatMap((userId) => this.memberOps('del', id, userId))])
+      return true
+    })
+  }
+
+  async roomsOf(userId: string, page: RoomsPage = {}): Promise<string[]> {
+    const gt = `ur!${userId}!${page.after ?? ''}`
+    const keys = await this.db.keys({ gt, lt: `ur!${userId}!~`, ...(page.limit ? { limit: page.limit } : {}) }).all()
     return keys.map((key) => key.slice(`ur!${userId}!`.length))
   }
 

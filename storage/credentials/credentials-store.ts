@@ -41,6 +41,7 @@ export interface CredentialsStore {
   revokeToken(userId: string, jti: string, expiresAt: number): Promise<void>
   /** Whether a token with these claims is revoked: banned user, issued before the cut-off, or denied by id. */
   isRevoked(userId: string, jti: string | null, issuedAt: number): Promise<boolean>
+  isBanned(userId: string): Promise<boolean>
   setBanned(userId: string, banned: boolean): Promise<void>
   setAdmin(userId: string, admin: boolean): Promise<void>
   /** Users currently banned. */

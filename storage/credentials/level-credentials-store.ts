@@ -45,6 +45,10 @@ export class LevelCredentialsStore implements CredentialsStore {
     return jti !== null && (await this.db.get(`j!${userId}!${encodeJti(jti)}`)) !== undefined
   }
 
+  async isBanned(userId: string): Promise<boolean> {
+    return (await this.userCredentials(userId)).banned
+  }
+
   setBanned(userId: string, banned: boolean): Promise<void> {
     return this.update(userId, (c) => ({ ...c, banned }))
   }

@@ -54,6 +54,10 @@ export class RedisCredentialsStore implements CredentialsStore {
     return jti !== null && replies[1]?.[1] === 1
   }
 
+  async isBanned(userId: string): Promise<boolean> {
+    return (await this.redis.hget(this.userKey(userId), 'banned')) === '1'
+  }
+
   async setBanned(userId: string, banned: boolean): Promise<void> {
     await this.redis.hset(this.userKey(userId), 'banned', banned ? '1' : '0')
     if (banned) await this.redis.sadd(`${this.prefix}banned`, userId)
@@ -77,8 +81,8 @@ export class RedisCredentialsStore implements CredentialsStore {
 
   async getApiKey(id: string): Promise<ApiKeyRecord | null> {
     const [record, revokedAt] = await this.redis.hmget(this.apiKey(id), 'record', 'revokedAt')
-    if (record === null) return null
-    return { ...(JSON.parse(record) as Omit<ApiKeyRecord, 'revokedAt'>), revokedAt: revokedAt === null ? null : Number(revokedAt) }
+    if (record == null) return null
+    return { ...(JSON.parse(record) as Omit<ApiKeyRecord, 'revokedAt'>), revokedAt: revokedAt == null ? null : Number(revokedAt) }
   }
 
   async listApiKeys(): Promise<ApiKeyRecord[]> {
