@@ -1,4 +1,5 @@
 import type { Aedes, AedesPublishPacket, Client } from 'aedes'
+import { readSeq } from '../core/envelope.js'
 import type { Logger } from '../core/logger.js'
 import { chatRoomOf, matchesFilter, topics } from '../core/topics.js'
 import type { ChatLog } from '../storage/chat-log/chat-log.js'
@@ -36,15 +37,6 @@ export interface SessionReplayOptions {
   batchSize: number
 }
 
-const SEQ_FIELD = '"seq":'
-
-/** The seq of an envelope we serialized ourselves (`"seq":` comes right after the id and room). */
-function seqOf(payload: Buffer | string): number {
-  const text = typeof payload === 'string' ? payload : payload.toString('latin1', 0, 256)
-  const at = text.indexOf(SEQ_FIELD)
-  return at < 0 ? 0 : Number.parseInt(text.slice(at + SEQ_FIELD.length, at + SEQ_FIELD.length + 16), 10)
-}
-
 /**
  * Offline delivery from the chat log (SPEC §4b, issue 3): a persistent session keeps one cursor
  * per room (the highest seq it acknowledged), not a copy of every message. On reconnect, what it
@@ -76,7 +68,7 @@ export class SessionReplay {
     if (this.replayed.has(packet)) return packet
     const session = this.sessions.get(client)
     if (!session) return packet
-    const seq = seqOf(packet.payload)
+    const seq = readSeq(packet.payload)
     let state = session.rooms.get(room)
     if (!state) {
       state = session.ready ? { live: true, last: seq - 1, stash: [] } : { live: false, last: 0, stash: [] }
@@ -139,7 +131,7 @@ export class SessionReplay {
     const held = state.stash
     state.stash = []
     for (const packet of held) {
-      const seq = seqOf(packet.payload)
+      const seq = readSeq(packet.payload)
       if (seq <= state.last) continue
       state.last = seq
       this.replayed.add(packet)
@@ -172,7 +164,7 @@ export class SessionReplay {
     const room = chatRoomOf(packet.topic)
     if (!room) return
     const pending = this.pendingAcks.get(client.id) ?? new Map<string, number>()
-    pending.set(room, Math.max(pending.get(room) ?? 0, seqOf(packet.payload)))
+    pending.set(room, Math.max(pending.get(room) ?? 0, readSeq(packet.payload)))
     this.pendingAcks.set(client.id, pending)
     if (!this.flushScheduled) {
       this.flushScheduled = true

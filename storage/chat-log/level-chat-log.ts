@@ -1,3 +1,4 @@
+import { buildEnvelope, encodeEnvelope } from '../../core/envelope.js'
 import type { Envelope } from '../../core/message.js'
 import { pad, type StringLevel } from '../level.js'
 import type { AppendResult, ChatLog, LogEntry, NewMessage, TailEntry } from './chat-log.js'
@@ -93,8 +94,8 @@ export class LevelChatLog implements ChatLog {
         const seq = (this.lastSeqs.get(message.room) ?? 0) + 1
         this.lastSeqs.set(message.room, seq)
         touched.add(message.room)
-        const envelope = toEnvelope(message, seq, ts)
-        const payload = JSON.stringify(envelope)
+        const envelope = buildEnvelope(message, seq, ts)
+        const payload = encodeEnvelope(envelope)
         this.position += 1
         ops.push(
           { type: 'put', key: `m!${message.room}!${pad(seq)}`, value: payload },
@@ -232,13 +233,4 @@ export class LevelChatLog implements ChatLog {
     while (this.flushing || this.scheduled || this.queue.length > 0) await new Promise((r) => setImmediate(r))
     this.wake()
   }
-}
-
-function toEnvelope(message: NewMessage, seq: number, ts: number): Envelope {
-  const { id, room, from, body, type, replyTo, attachments, meta } = message
-  const envelope: Envelope = { id, room, seq, from, ts, type, body }
-  if (replyTo !== undefined) envelope.replyTo = replyTo
-  if (attachments !== undefined) envelope.attachments = attachments
-  if (meta !== undefined) envelope.meta = meta
-  return envelope
 }

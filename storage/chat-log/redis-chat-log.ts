@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis'
+import { splitEnvelope } from '../../core/envelope.js'
 import type { Envelope } from '../../core/message.js'
 import type { RedisHealth } from '../redis-health.js'
 import type { AppendResult, ChatLog, LogEntry, NewMessage, TailEntry } from './chat-log.js'
@@ -254,18 +255,6 @@ export class RedisChatLog implements ChatLog {
 
 interface AppendCommand {
   mqchatAppend(...args: string[]): Promise<unknown>
-}
-
-/** The envelope's JSON around its `seq` value, which only the script knows. */
-function splitEnvelope(message: NewMessage, ts: number): { head: string; tail: string } {
-  const { id, room, from, body, type, replyTo, attachments, meta } = message
-  const rest: Record<string, unknown> = { from, ts, type, body }
-  if (replyTo !== undefined) rest.replyTo = replyTo
-  if (attachments !== undefined) rest.attachments = attachments
-  if (meta !== undefined) rest.meta = meta
-  const head = `${JSON.stringify({ id, room }).slice(0, -1)},"seq":`
-  const tail = `,${JSON.stringify(rest).slice(1)}`
-  return { head, tail }
 }
 
 function toRecord(flat: unknown[]): Record<string, unknown> {

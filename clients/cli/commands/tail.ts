@@ -1,6 +1,6 @@
 import { Command } from 'commander'
 import type { MqttClient } from 'mqtt'
-import type { Envelope } from '../../../core/message.js'
+import { decodeEnvelope } from '../../../core/envelope.js'
 import { topics } from '../../../core/topics.js'
 import { clientAction, nonNegativeInt, optionsOf, withCommonOptions } from '../action.js'
 import { createCatchUp } from '../catch-up.js'
@@ -68,7 +68,7 @@ async function tail(ctx: CliContext, roomId: string, options: TailOptions): Prom
 
   const topic = topics.roomMessages(roomId)
   client.on('message', (received, payload) => {
-    const message = received === topic ? parseEnvelope(payload) : null
+    const message = received === topic ? decodeEnvelope(payload) : null
     if (message) void cursor.live(message)
   })
   client.on('offline', () => status('connection lost; reconnecting'))
@@ -102,17 +102,5 @@ async function tail(ctx: CliContext, roomId: string, options: TailOptions): Prom
     process.off('SIGTERM', onSignal)
     ctx.stdout.off('error', onOutputError)
     await client.endAsync(true)
-  }
-}
-
-/** A chat envelope from the wire, or null for anything else. */
-function parseEnvelope(payload: Buffer): Envelope | null {
-  try {
-    const value = JSON.parse(payload.toString('utf8')) as Partial<Envelope> | null
-    const valid =
-      typeof value?.seq === 'number' && typeof value.ts === 'number' && typeof value.from === 'string' && typeof value.body === 'string'
-    return valid ? (value as Envelope) : null
-  } catch {
-    return null
   }
 }
