@@ -1,24 +1,37 @@
-import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto'
-import { promisify } from 'node:util'
+import { randomBytes } from 'node:crypto'
+import { PasswordHasher } from './password-hasher.js'
 
-const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, keylen: number, options: object) => Promise<Buffer>
-const PARAMS = { N: 16384, r: 8, p: 1 }
-const KEY_LENGTH = 32
+/** Default bound of the hashing queue; `configurePasswordHashing` sets the configured one. */
+const DEFAULT_QUEUE = 64
 
-/** `scrypt$N$r$p$salt$hash`, base64url parts. */
-export async function hashPassword(password: string): Promise<string> {
-  const salt = randomBytes(16)
-  const hash = await scryptAsync(password, salt, KEY_LENGTH, PARAMS)
-  return ['scrypt', PARAMS.N, PARAMS.r, PARAMS.p, salt.toString('base64url'), hash.toString('base64url')].join('$')
+/** The process's one hashing thread (api/password-hasher.ts), shared by every node and route in it. */
+const hasher = new PasswordHasher(DEFAULT_QUEUE)
+
+export function configurePasswordHashing(options: { maxQueue: number }): void {
+  hasher.setMaxQueue(options.maxQueue)
 }
 
-export async function verifyPassword(password: string, stored: string): Promise<boolean> {
-  const [scheme, n, r, p, salt, hash] = stored.split('$')
-  if (scheme !== 'scrypt' || !salt || !hash) return false
-  const expected = Buffer.from(hash, 'base64url')
-  const actual = await scryptAsync(password, Buffer.from(salt, 'base64url'), expected.length, { N: Number(n), r: Number(r), p: Number(p) })
-  return timingSafeEqual(actual, expected)
+/** An argon2id hash (`$argon2id$v=19$m=19456,t=2,p=1$…`); `unavailable` when the queue is full. */
+export function hashPassword(password: string): Promise<string> {
+  return hasher.hash(password)
 }
 
+/** Checks a password against an argon2id hash or one made with scrypt before (`scrypt$N$r$p$salt$hash`). */
+export function verifyPassword(password: string, stored: string): Promise<boolean> {
+  return hasher.verify(password, stored)
+}
+
+/** Hashes of an older scheme are replaced at the next successful login. */
+export function needsRehash(stored: string): boolean {
+  return !stored.startsWith('$argon2id$v=19$m=19456,t=2,p=1$')
+}
+
+let dummy: Promise<string> | null = null
 /** A hash to verify against when the user does not exist, so that timing does not tell. */
-export const DUMMY_HASH = await hashPassword(randomBytes(8).toString('hex'))
+export function dummyHash(): Promise<string> {
+  dummy ??= hashPassword(randomBytes(12).toString('hex')).catch((error: unknown) => {
+    dummy = null
+    throw error
+  })
+  return dummy
+}

@@ -5,21 +5,15 @@ import { listenHttp } from '../bridge/http-server.js'
 import { startPersister } from '../bridge/persister.js'
 import { type BrokerDeps, createBroker } from '../broker/broker.js'
 import type { ConnectionCounter } from '../broker/connection-counters/connection-counter.js'
-import { createListenerGuards } from '../broker/listeners/listener-guards.js'
 import { listenTcp } from '../broker/listeners/tcp.js'
-import { listenTls } from '../broker/listeners/tls.js'
-import { loadTlsCredentials, type TlsCredentials, tlsFilesOf } from '../broker/listeners/tls-credentials.js'
 import type { MembershipFeed } from '../broker/membership-feeds/membership-feed.js'
 import type { RateLimiter } from '../broker/rate-limiters/rate-limiter.js'
-import type { RevocationFeed } from '../broker/revocation-feeds/revocation-feed.js'
 import type { Emitter } from '../broker/split-emitter.js'
 import type { Config } from '../core/config.js'
 import type { Logger } from '../core/logger.js'
 import { createTokenService } from '../core/tokens.js'
 import type { AccountsStore } from '../storage/accounts/accounts-store.js'
 import type { ChatLog } from '../storage/chat-log/chat-log.js'
-import type { ClientOwners } from '../storage/client-owners/client-owners.js'
-import type { CredentialsStore } from '../storage/credentials/credentials-store.js'
 import type { HistoryStore } from '../storage/history/history-store.js'
 import type { SessionCursors } from '../storage/session-cursors/session-cursors.js'
 
@@ -31,13 +25,9 @@ export interface NodeParts {
   persistence: BrokerDeps['persistence']
   mq?: Emitter
   cursors: SessionCursors
-  clientOwners: ClientOwners
   rateLimiter: RateLimiter
   membershipFeed: MembershipFeed
   connectionCounter: ConnectionCounter
-  /** Token revocations, bans, admins and API keys; checked on every CONNECT and request. */
-  credentials: CredentialsStore
-  revocationFeed: RevocationFeed
   jwtSecret: string
   resetStalePresence: boolean
   /** Which roles this process plays. */
@@ -51,10 +41,6 @@ export interface NodeParts {
 export interface RunningNode {
   mqttPort: number | null
   httpPort: number | null
-  /** MQTT over TLS; null when no certificate is configured or this process serves no MQTT. */
-  mqttsPort: number | null
-  /** Re-reads the TLS certificate and key (SIGHUP) for new connections; false when TLS is off. */
-  reloadTls(): Promise<boolean>
   close(): Promise<void>
 }
 
@@ -72,25 +58,7 @@ export async function startNode(config: Config, logger: Logger, parts: NodeParts
     let ready = false
     configurePasswordHashing({ maxQueue: config.MQCHAT_PASSWORD_QUEUE })
     const registry = parts.registry ?? new Registry()
-    const tlsFiles = tlsFilesOf(config)
-    const tls: TlsCredentials | null = tlsFiles ? await loadTlsCredentials(tlsFiles) : null
-    const guards = createListenerGuards(
-      {
-        // room for the largest chat message, its topic, packet id and fixed header
-        maxPacketBytes: config.MQCHAT_MAX_PACKET_BYTES ?? config.MQCHAT_MAX_MESSAGE_BYTES + 8192,
-        connectTimeoutMs: config.MQCHAT_CONNECT_TIMEOUT_MS,
-        maxConnections: config.MQCHAT_MAX_CONNECTIONS,
-        maxPerAddress: config.MQCHAT_MAX_CONNECTIONS_PER_IP
-      },
-      registry
-    )
-    const tokens = createTokenService(parts.jwtSecret, config.MQCHAT_TOKEN_TTL_SECONDS, {
-      previousSecret: config.MQCHAT_JWT_PREVIOUS_SECRET,
-      jwksUrl: config.MQCHAT_JWT_JWKS_URL,
-      issuer: config.MQCHAT_JWT_ISSUER,
-      audience: config.MQCHAT_JWT_AUDIENCE,
-      revocations: parts.credentials
-    })
+    const tokens = createTokenService(parts.jwtSecret, config.MQCHAT_TOKEN_TTL_SECONDS)
     if (parts.serve.persister) {
       const persister = startPersister(
         { chatLog: parts.chatLog, history: parts.history, logger, registry },
@@ -99,33 +67,24 @@ export async function startNode(config: Config, logger: Logger, parts: NodeParts
       cleanup.push(() => persister.stop())
     }
     const broker = await createBroker(
-      { ...parts, tokens, revocations: parts.credentials, logger, registry },
+      { ...parts, tokens, logger, registry },
       {
         genericTopics: config.MQCHAT_GENERIC_TOPICS,
         allowAnonymous: config.MQCHAT_ALLOW_ANONYMOUS,
         maxConnectionsPerUser: config.MQCHAT_MAX_CONNECTIONS_PER_USER,
-        maxFiltersPerSubscribe: config.MQCHAT_MAX_FILTERS_PER_SUBSCRIBE,
-        maxSubscriptions: config.MQCHAT_MAX_SUBSCRIPTIONS,
         maxMessageBytes: config.MQCHAT_MAX_MESSAGE_BYTES,
         resetStalePresence: parts.resetStalePresence,
         offlineReplayLimit: config.MQCHAT_OFFLINE_REPLAY_LIMIT,
-        presenceSweepMs: Math.max(config.MQCHAT_NODE_TTL_MS / 3, 100),
-        connectTimeoutMs: config.MQCHAT_CONNECT_TIMEOUT_MS
+        presenceSweepMs: Math.max(config.MQCHAT_NODE_TTL_MS / 3, 100)
       }
     )
     cleanup.push(() => broker.close())
     let mqttPort: number | null = null
     if (parts.serve.mqtt) {
-      const mqtt = await listenTcp(broker.aedes, guards, config.MQCHAT_HOST, config.MQCHAT_MQTT_PORT)
+      const mqtt = await listenTcp(broker.aedes, config.MQCHAT_HOST, config.MQCHAT_MQTT_PORT)
       // stop accepting; the broker's close ends the open connections
       cleanup.push(async () => void mqtt.server.close())
       mqttPort = mqtt.port
-    }
-    let mqttsPort: number | null = null
-    if (parts.serve.mqtt && tls) {
-      const mqtts = await listenTls(broker.aedes, guards, tls, config.MQCHAT_HOST, config.MQCHAT_MQTTS_PORT)
-      cleanup.push(async () => void mqtts.server.close())
-      mqttsPort = mqtts.port
     }
     let httpPort: number | null = null
     if (parts.serve.http) {
@@ -137,30 +96,20 @@ export async function startNode(config: Config, logger: Logger, parts: NodeParts
           rateLimiter: parts.rateLimiter,
           tokens,
           chat: {
-            send: (userId, roomId, message, sender) => broker.pipeline.send(userId, roomId, message, sender),
+            send: (userId, roomId, message) => broker.pipeline.send(userId, roomId, message),
             membershipChanged: broker.membershipChanged
-          },
-          credentials: parts.credentials,
-          sessions: {
-            revoke: (revocation) => parts.revocationFeed.publish(revocation),
-            connectionsOf: (userId) => broker.liveTokens.connectionsOf(userId)
           },
           registry,
           logger,
           isReady: () => ready
         },
-        {
-          metricsToken: config.MQCHAT_METRICS_TOKEN,
-          maxMessageBytes: config.MQCHAT_MAX_MESSAGE_BYTES,
-          registration: config.MQCHAT_REGISTRATION
-        }
+        { maxMessageBytes: config.MQCHAT_MAX_MESSAGE_BYTES, registration: config.MQCHAT_REGISTRATION }
       )
-      const http = await listenHttp(app, broker.aedes, guards, {
+      const http = await listenHttp(app, broker.aedes, {
         host: config.MQCHAT_HOST,
         port: config.MQCHAT_HTTP_PORT,
         // room for one largest chat message plus MQTT framing and a batch of small packets
-        maxFrameBytes: 2 * config.MQCHAT_MAX_MESSAGE_BYTES + 65_536,
-        tls
+        maxFrameBytes: 2 * config.MQCHAT_MAX_MESSAGE_BYTES + 65_536
       })
       cleanup.push(() => http.close())
       httpPort = http.port
@@ -169,12 +118,6 @@ export async function startNode(config: Config, logger: Logger, parts: NodeParts
     return {
       mqttPort,
       httpPort,
-      mqttsPort,
-      async reloadTls() {
-        if (!tls) return false
-        await tls.reload()
-        return true
-      },
       async close() {
         ready = false
         await closeAll()

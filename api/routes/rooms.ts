@@ -6,6 +6,7 @@ import { ID_PATTERN } from '../../core/ids.js'
 import type { AccountsStore, Room } from '../../storage/accounts/accounts-store.js'
 import type { ApiDeps } from '../deps.js'
 import { currentUser } from '../middleware/authenticate.js'
+import { spend } from '../rate-limit.js'
 import { validate } from '../validate.js'
 
 const userId = z.string().regex(ID_PATTERN, 'must match [A-Za-z0-9_-]{1,64}')
@@ -15,6 +16,11 @@ const createRoomSchema = z.object({
   kind: z.enum(['group', 'direct']).default('group')
 })
 const addMemberSchema = z.object({ userId })
+/** GET /v1/rooms pages: rooms in id order; `cursor` is the `next` of the previous page. */
+const listRoomsSchema = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().regex(ID_PATTERN, 'must be the next of a previous page').optional()
+})
 
 /** A direct room's id is derived from its two members, so both ends find the same room. */
 export function directRoomId(a: string, b: string): string {
@@ -31,7 +37,7 @@ export async function roomForMember(accounts: AccountsStore, roomId: string, use
 }
 
 /** /v1/rooms: list, create (group or direct), read, add and remove members. */
-export function roomRoutes({ accounts, chat }: ApiDeps): Router {
+export function roomRoutes({ accounts, chat, rateLimiter }: ApiDeps): Router {
   const router = Router()
 
   async function assertUsersExist(ids: string[]): Promise<void> {
@@ -40,16 +46,23 @@ export function roomRoutes({ accounts, chat }: ApiDeps): Router {
     if (missing.length > 0) throw new MqchatError('invalid_request', `unknown users: ${missing.join(', ')}`)
   }
 
-  router.get('/', async (_req, res) => {
-    const ids = await accounts.roomsOf(currentUser(res.locals))
-    const rooms = await Promise.all(ids.map((id) => accounts.getRoom(id)))
-    res.json({ rooms: rooms.filter((room) => room !== null) })
+  router.get('/', async (req, res) => {
+    const { limit, cursor } = validate(listRoomsSchema, req.query)
+    // one more than the page tells whether another page follows
+    const ids = await accounts.roomsOf(currentUser(res.locals), { after: cursor, limit: limit + 1 })
+    const page = ids.slice(0, limit)
+    const rooms = await Promise.all(page.map((id) => accounts.getRoom(id)))
+    const next = ids.length > limit ? page.at(-1) : undefined
+    res.json({ rooms: rooms.filter((room) => room !== null), ...(next ? { next } : {}) })
   })
 
   router.post('/', async (req, res) => {
     const me = currentUser(res.locals)
     const input = validate(createRoomSchema, req.body)
     const members = [...new Set([me, ...input.members])]
+    await spend(rateLimiter, res, 'room', me)
+    // every other member is an invitation: a room of 1,000 costs as much as 1,000 additions
+    await spend(rateLimiter, res, 'invite', me, members.length - 1)
     await assertUsersExist(members)
     if (input.kind === 'direct') {
       const other = members.find((m) => m !== me)
@@ -91,6 +104,7 @@ export function roomRoutes({ accounts, chat }: ApiDeps): Router {
 
   router.post('/:roomId/members', async (req, res) => {
     const me = currentUser(res.locals)
+    await spend(rateLimiter, res, 'invite', me)
     const room = await roomForMember(accounts, req.params.roomId, me)
     const { userId: added } = validate(addMemberSchema, req.body)
     if (room.kind === 'direct') throw new MqchatError('conflict', 'a direct room keeps its two members')
