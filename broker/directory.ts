@@ -1,26 +1,74 @@
+import { type MembersLoader, RoomRoster } from './room-roster.js'
+
 /** What the broker knows about one connected user, shared by all of that user's connections. */
 interface ConnectedUser {
   rooms: Set<string>
   connections: number
+  /** Set while the user's rooms are being read: changes seen meanwhile, replayed over what was read. */
+  journal: Map<string, boolean> | null
+  /** The read of the user's rooms: null before it starts and after it failed. */
+  loading: Promise<void> | null
+  /** Whether `rooms` holds what was read (plus later changes). */
+  loaded: boolean
 }
 
 /**
  * The users connected to this node, their connection counts (multi-device presence)
  * and their room memberships, kept current as memberships change. Forward-time ACL
  * checks read it synchronously, so a removed member stops receiving at once.
+ *
+ * A connection is attached before its rooms are read (issue 6 item 10): a membership change
+ * that arrives while the read is in flight is journaled and applied over the result, so it is
+ * never lost for that connection.
  */
 export class UserDirectory {
   private readonly users = new Map<string, ConnectedUser>()
+  private readonly roster: RoomRoster
 
-  /** Registers one more connection of the user; returns how many it has now. */
-  attach(userId: string, rooms: Iterable<string>): number {
+  constructor(loadMembers: MembersLoader, onLoadFailed: (roomId: string, error: unknown) => void) {
+    this.roster = new RoomRoster(loadMembers, onLoadFailed)
+  }
+
+  /** Registers one more connection of the user, before its rooms are known; returns how many it has now. */
+  attach(userId: string): number {
     const user = this.users.get(userId)
     if (user) {
       user.connections += 1
       return user.connections
     }
-    this.users.set(userId, { rooms: new Set(rooms), connections: 1 })
+    this.users.set(userId, { rooms: new Set(), connections: 1, journal: new Map(), loading: null, loaded: false })
     return 1
+  }
+
+  /**
+   * Resolves once the attached user's rooms (and their members) are known; reads them with
+   * `readRooms` unless another connection of the user already did or is doing so.
+   */
+  async load(userId: string, readRooms: () => Promise<string[]>): Promise<void> {
+    const user = this.users.get(userId)
+    if (!user) return
+    if (user.loading === null) {
+      user.journal ??= new Map()
+      user.loading = readRooms().then(
+        async (rooms) => {
+          const loaded = new Set(rooms)
+          for (const [room, isMember] of user.journal ?? []) {
+            if (isMember) loaded.add(room)
+            else loaded.delete(room)
+          }
+          user.journal = null
+          user.rooms = loaded
+          user.loaded = true
+          // every connection of the user may have closed meanwhile: then nothing is tracked for it
+          if (this.users.get(userId) === user) await Promise.all([...loaded].map((room) => this.roster.track(room)))
+        },
+        (error: unknown) => {
+          user.loading = null
+          throw error
+        }
+      )
+    }
+    await user.loading
   }
 
   /** Drops one connection of the user; returns how many remain. */
@@ -28,7 +76,10 @@ export class UserDirectory {
     const user = this.users.get(userId)
     if (!user) return 0
     user.connections -= 1
-    if (user.connections <= 0) this.users.delete(userId)
+    if (user.connections <= 0) {
+      this.users.delete(userId)
+      if (user.loaded) for (const room of user.rooms) this.roster.untrack(room)
+    }
     return Math.max(user.connections, 0)
   }
 
@@ -37,11 +88,31 @@ export class UserDirectory {
     return this.users.get(userId)?.rooms.has(roomId) ?? false
   }
 
-  membershipChanged(roomId: string, userId: string, isMember: boolean): void {
+  /** Whether connected user `userId` shares a room with `otherId` (or is `otherId`). */
+  sharesRoom(userId: string, otherId: string): boolean {
+    if (userId === otherId) return this.users.has(userId)
     const rooms = this.users.get(userId)?.rooms
-    if (!rooms) return
-    if (isMember) rooms.add(roomId)
-    else rooms.delete(roomId)
+    if (!rooms) return false
+    for (const room of rooms) if (this.roster.has(room, otherId)) return true
+    return false
+  }
+
+  membershipChanged(roomId: string, userId: string, isMember: boolean): void {
+    this.roster.changed(roomId, userId, isMember)
+    const user = this.users.get(userId)
+    if (!user) return
+    if (!user.loaded) {
+      user.journal?.set(roomId, isMember)
+      return
+    }
+    if (isMember === user.rooms.has(roomId)) return
+    if (isMember) {
+      user.rooms.add(roomId)
+      void this.roster.track(roomId)
+    } else {
+      user.rooms.delete(roomId)
+      this.roster.untrack(roomId)
+    }
   }
 
   /** The users connected here (membership-sync.ts re-reads their rooms after a gap in the feed). */

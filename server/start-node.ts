@@ -72,6 +72,8 @@ export async function startNode(config: Config, logger: Logger, parts: NodeParts
         genericTopics: config.MQCHAT_GENERIC_TOPICS,
         allowAnonymous: config.MQCHAT_ALLOW_ANONYMOUS,
         maxConnectionsPerUser: config.MQCHAT_MAX_CONNECTIONS_PER_USER,
+        maxFiltersPerSubscribe: config.MQCHAT_MAX_FILTERS_PER_SUBSCRIBE,
+        maxSubscriptions: config.MQCHAT_MAX_SUBSCRIPTIONS,
         maxMessageBytes: config.MQCHAT_MAX_MESSAGE_BYTES,
         resetStalePresence: parts.resetStalePresence,
         offlineReplayLimit: config.MQCHAT_OFFLINE_REPLAY_LIMIT,

@@ -14,7 +14,8 @@ export function mayReceive(ctx: BrokerContext, identity: Identity | undefined, t
   if (topic.startsWith('users/')) {
     return userId !== null && topic.length === 6 + userId.length + 6 && topic.startsWith(userId, 6) && topic.endsWith('/inbox')
   }
-  if (topic.startsWith('presence/')) return userId !== null
+  // wildcards and retained presence: only users who share a room with its subject
+  if (topic.startsWith('presence/')) return userId !== null && ctx.directory.sharesRoom(userId, topic.slice(9))
   if (topic.startsWith('$mqchat/')) return false
   return ctx.options.genericTopics
 }

@@ -3,6 +3,7 @@ import { MqchatError } from '../../core/errors.js'
 import { type Rejection, receiptInputSchema, typingInputSchema } from '../../core/message.js'
 import { parseTopic } from '../../core/topics.js'
 import { type BrokerContext, DISCARD_TOPIC } from '../context.js'
+import { isWill, willAllowed } from '../will-policy.js'
 
 /** Thrown to close the connection: a protocol violation, not a bad chat send. */
 export class PublishForbidden extends Error {}
@@ -22,6 +23,11 @@ function discard(packet: PublishPacket): void {
  * Bad chat sends are discarded and answered on the sender's inbox; the connection stays up.
  */
 export async function authorizePublish(ctx: BrokerContext, client: Client | null, packet: PublishPacket): Promise<void> {
+  // a will, also one of a crashed node (no client): checked again, whatever was stored before
+  if (isWill(client, packet)) {
+    if (!willAllowed(ctx.options, packet.topic)) discard(packet)
+    return
+  }
   if (!client) return
   const topic = parseTopic(packet.topic)
   if (topic.kind === 'system') throw new PublishForbidden(`clients may not publish to ${packet.topic}`)

@@ -14,6 +14,8 @@ export function canSubscribe(ctx: BrokerContext, identity: Identity | undefined,
     const [root, id] = filter.split('/')
     if (root === 'rooms' && isId(id)) return ctx.directory.isMember(userId, id)
     if (root === 'users' && isId(id)) return id === userId
+    // a filter that can match no chat topic can only ever deliver generic topics
+    if (root !== 'rooms' && root !== 'users' && root !== 'presence' && root !== '+' && root !== '#') return ctx.options.genericTopics
     return true
   }
   const topic = parseTopic(filter)
@@ -23,7 +25,8 @@ export function canSubscribe(ctx: BrokerContext, identity: Identity | undefined,
     case 'inbox':
       return topic.userId === userId
     case 'presence':
-      return userId !== null
+      // only the presence of someone you share a room with (issue 6 item 8: no enumeration)
+      return userId !== null && ctx.directory.sharesRoom(userId, topic.userId)
     case 'generic':
       return ctx.options.genericTopics
     case 'reserved-invalid':

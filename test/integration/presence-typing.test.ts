@@ -29,6 +29,8 @@ describe('presence and typing', () => {
     carol = await rest.register('carol')
     mallory = await rest.register('mallory')
     roomId = (await rest.createRoom(alice.token, 'general', [bob.id, carol.id])).id
+    // presence reaches only users who share a room: alice watches mallory's as a marker below
+    await rest.createRoom(alice.token, 'side', [mallory.id])
   })
   afterAll(async () => {
     await Promise.all(clients.map((c) => c.client.endAsync(true)))

@@ -1,0 +1,71 @@
+/** Reads a room's members from the accounts store (empty for a room that does not exist). */
+export type MembersLoader = (roomId: string) => Promise<string[]>
+
+interface TrackedRoom {
+  members: Set<string>
+  /** Connected users of this node who are members: the room is dropped when none is left. */
+  refs: number
+  /** Set while the members are being read: changes seen meanwhile, replayed over what was read. */
+  journal: Map<string, boolean> | null
+  loaded: Promise<void>
+}
+
+/**
+ * The members of every room a user connected to this node is in, kept current from the membership
+ * feed. Presence is delivered only to users who share a room with its subject (issue 6 item 8),
+ * and that is decided synchronously at forward time, so the member lists are held here.
+ */
+export class RoomRoster {
+  private readonly rooms = new Map<string, TrackedRoom>()
+
+  constructor(
+    private readonly loadMembers: MembersLoader,
+    private readonly onLoadFailed: (roomId: string, error: unknown) => void
+  ) {}
+
+  /** One more connected member of the room; resolves once its member list is known. */
+  track(roomId: string): Promise<void> {
+    const tracked = this.rooms.get(roomId)
+    if (tracked) {
+      tracked.refs += 1
+      return tracked.loaded
+    }
+    const room: TrackedRoom = { members: new Set(), refs: 1, journal: new Map(), loaded: Promise.resolve() }
+    room.loaded = this.loadMembers(roomId).then(
+      (members) => {
+        const journal = room.journal ?? new Map<string, boolean>()
+        room.journal = null
+        room.members = new Set(members)
+        for (const [userId, isMember] of journal) this.apply(room, userId, isMember)
+      },
+      (error: unknown) => {
+        // fails closed: only members added since are known, so presence reaches fewer users
+        room.journal = null
+        this.onLoadFailed(roomId, error)
+      }
+    )
+    this.rooms.set(roomId, room)
+    return room.loaded
+  }
+
+  untrack(roomId: string): void {
+    const room = this.rooms.get(roomId)
+    if (room && --room.refs <= 0) this.rooms.delete(roomId)
+  }
+
+  changed(roomId: string, userId: string, isMember: boolean): void {
+    const room = this.rooms.get(roomId)
+    if (!room) return
+    room.journal?.set(userId, isMember)
+    this.apply(room, userId, isMember)
+  }
+
+  has(roomId: string, userId: string): boolean {
+    return this.rooms.get(roomId)?.members.has(userId) ?? false
+  }
+
+  private apply(room: TrackedRoom, userId: string, isMember: boolean): void {
+    if (isMember) room.members.add(userId)
+    else room.members.delete(userId)
+  }
+}
