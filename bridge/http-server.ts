@@ -1,20 +1,56 @@
-import { createServer } from 'node:http'
+import { createServer as createHttpServer, type Server } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
+import type { Socket } from 'node:net'
 import type { Aedes } from 'aedes'
 import type { Express } from 'express'
 import { listen } from '../broker/listeners/listen.js'
+import type { ListenerGuards } from '../broker/listeners/listener-guards.js'
+import type { TlsCredentials } from '../broker/listeners/tls-credentials.js'
 import { attachWebSocket } from '../broker/listeners/websocket.js'
 
-/** One HTTP port: the REST API and, at /mqtt, MQTT over WebSocket (frames up to `maxFrameBytes`). */
+export interface HttpServerOptions {
+  host: string
+  port: number
+  maxFrameBytes: number
+  /** Serve HTTPS and WSS with these (reloaded on SIGHUP) instead of HTTP and WS. */
+  tls: TlsCredentials | null
+}
+
+/** One HTTP(S) port: the REST API and, at /mqtt, MQTT over WebSocket (frames up to `maxFrameBytes`). */
 export async function listenHttp(
   app: Express,
   aedes: Aedes,
-  options: { host: string; port: number; maxFrameBytes: number }
+  guards: ListenerGuards,
+  options: HttpServerOptions
 ): Promise<{ port: number; close(): Promise<void> }> {
-  const { host, port } = options
-  const server = createServer(app)
-  const wss = attachWebSocket(aedes, server, '/mqtt', options.maxFrameBytes)
+  const { host, port, tls } = options
+  const timeout = guards.options.connectTimeoutMs
+  // a socket that sends no complete request head within the connect timeout is closed, as an MQTT one without CONNECT
+  const httpOptions = {
+    headersTimeout: timeout,
+    requestTimeout: Math.max(300_000, timeout),
+    connectionsCheckingInterval: Math.min(timeout, 30_000)
+  }
+  let server: Server
+  if (tls) {
+    const https = createHttpsServer({ ...httpOptions, ...tls.pem, handshakeTimeout: timeout }, app)
+    tls.onReload(() => https.setSecureContext(tls.pem))
+    server = https
+  } else {
+    server = createHttpServer(httpOptions, app)
+  }
+  server.on('connection', (socket) => guards.admit(socket))
+  // headersTimeout only starts at a request's first byte: a socket that sends nothing is closed here
+  server.on(tls ? 'secureConnection' : 'connection', (socket: Socket) => {
+    if (socket.destroyed) return
+    const timer = setTimeout(() => socket.destroy(), timeout)
+    const clear = () => clearTimeout(timer)
+    socket.once('data', clear)
+    socket.once('close', clear)
+  })
+  const wss = attachWebSocket(aedes, server, '/mqtt', options.maxFrameBytes, guards)
   return {
-    port: await listen(server, port, host, 'HTTP'),
+    port: await listen(server, port, host, tls ? 'HTTPS' : 'HTTP'),
     /** Stops accepting and ends every connection, WebSocket ones too (closeAllConnections skips upgraded sockets). */
     close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()))

@@ -5,7 +5,10 @@ import { listenHttp } from '../bridge/http-server.js'
 import { startPersister } from '../bridge/persister.js'
 import { type BrokerDeps, createBroker } from '../broker/broker.js'
 import type { ConnectionCounter } from '../broker/connection-counters/connection-counter.js'
+import { createListenerGuards } from '../broker/listeners/listener-guards.js'
 import { listenTcp } from '../broker/listeners/tcp.js'
+import { listenTls } from '../broker/listeners/tls.js'
+import { loadTlsCredentials, type TlsCredentials, tlsFilesOf } from '../broker/listeners/tls-credentials.js'
 import type { MembershipFeed } from '../broker/membership-feeds/membership-feed.js'
 import type { RateLimiter } from '../broker/rate-limiters/rate-limiter.js'
 import type { Emitter } from '../broker/split-emitter.js'
@@ -41,6 +44,10 @@ export interface NodeParts {
 export interface RunningNode {
   mqttPort: number | null
   httpPort: number | null
+  /** MQTT over TLS; null when no certificate is configured or this process serves no MQTT. */
+  mqttsPort: number | null
+  /** Re-reads the TLS certificate and key (SIGHUP) for new connections; false when TLS is off. */
+  reloadTls(): Promise<boolean>
   close(): Promise<void>
 }
 
@@ -58,6 +65,18 @@ export async function startNode(config: Config, logger: Logger, parts: NodeParts
     let ready = false
     configurePasswordHashing({ maxQueue: config.MQCHAT_PASSWORD_QUEUE })
     const registry = parts.registry ?? new Registry()
+    const tlsFiles = tlsFilesOf(config)
+    const tls: TlsCredentials | null = tlsFiles ? await loadTlsCredentials(tlsFiles) : null
+    const guards = createListenerGuards(
+      {
+        // room for the largest chat message, its topic, packet id and fixed header
+        maxPacketBytes: config.MQCHAT_MAX_PACKET_BYTES ?? config.MQCHAT_MAX_MESSAGE_BYTES + 8192,
+        connectTimeoutMs: config.MQCHAT_CONNECT_TIMEOUT_MS,
+        maxConnections: config.MQCHAT_MAX_CONNECTIONS,
+        maxPerAddress: config.MQCHAT_MAX_CONNECTIONS_PER_IP
+      },
+      registry
+    )
     const tokens = createTokenService(parts.jwtSecret, config.MQCHAT_TOKEN_TTL_SECONDS)
     if (parts.serve.persister) {
       const persister = startPersister(
@@ -77,16 +96,23 @@ export async function startNode(config: Config, logger: Logger, parts: NodeParts
         maxMessageBytes: config.MQCHAT_MAX_MESSAGE_BYTES,
         resetStalePresence: parts.resetStalePresence,
         offlineReplayLimit: config.MQCHAT_OFFLINE_REPLAY_LIMIT,
-        presenceSweepMs: Math.max(config.MQCHAT_NODE_TTL_MS / 3, 100)
+        presenceSweepMs: Math.max(config.MQCHAT_NODE_TTL_MS / 3, 100),
+        connectTimeoutMs: config.MQCHAT_CONNECT_TIMEOUT_MS
       }
     )
     cleanup.push(() => broker.close())
     let mqttPort: number | null = null
     if (parts.serve.mqtt) {
-      const mqtt = await listenTcp(broker.aedes, config.MQCHAT_HOST, config.MQCHAT_MQTT_PORT)
+      const mqtt = await listenTcp(broker.aedes, guards, config.MQCHAT_HOST, config.MQCHAT_MQTT_PORT)
       // stop accepting; the broker's close ends the open connections
       cleanup.push(async () => void mqtt.server.close())
       mqttPort = mqtt.port
+    }
+    let mqttsPort: number | null = null
+    if (parts.serve.mqtt && tls) {
+      const mqtts = await listenTls(broker.aedes, guards, tls, config.MQCHAT_HOST, config.MQCHAT_MQTTS_PORT)
+      cleanup.push(async () => void mqtts.server.close())
+      mqttsPort = mqtts.port
     }
     let httpPort: number | null = null
     if (parts.serve.http) {
@@ -107,11 +133,12 @@ export async function startNode(config: Config, logger: Logger, parts: NodeParts
         },
         { maxMessageBytes: config.MQCHAT_MAX_MESSAGE_BYTES, registration: config.MQCHAT_REGISTRATION }
       )
-      const http = await listenHttp(app, broker.aedes, {
+      const http = await listenHttp(app, broker.aedes, guards, {
         host: config.MQCHAT_HOST,
         port: config.MQCHAT_HTTP_PORT,
         // room for one largest chat message plus MQTT framing and a batch of small packets
-        maxFrameBytes: 2 * config.MQCHAT_MAX_MESSAGE_BYTES + 65_536
+        maxFrameBytes: 2 * config.MQCHAT_MAX_MESSAGE_BYTES + 65_536,
+        tls
       })
       cleanup.push(() => http.close())
       httpPort = http.port
@@ -120,6 +147,12 @@ export async function startNode(config: Config, logger: Logger, parts: NodeParts
     return {
       mqttPort,
       httpPort,
+      mqttsPort,
+      async reloadTls() {
+        if (!tls) return false
+        await tls.reload()
+        return true
+      },
       async close() {
         ready = false
         await closeAll()

@@ -1,9 +1,14 @@
 import type { Server } from 'node:http'
 import type { Aedes } from 'aedes'
 import { createWebSocketStream, WebSocketServer } from 'ws'
+import type { ListenerGuards } from './listener-guards.js'
 
-/** MQTT over WebSocket on `path` of an existing HTTP server (browsers). `maxPayload` caps one frame. */
-export function attachWebSocket(aedes: Aedes, server: Server, path: string, maxPayload: number): WebSocketServer {
+/**
+ * MQTT over WebSocket on `path` of an existing HTTP(S) server (browsers). `maxPayload` caps one
+ * WebSocket message; MQTT packets may span many messages, so the packet limit is applied to the
+ * reassembled byte stream Aedes reads.
+ */
+export function attachWebSocket(aedes: Aedes, server: Server, path: string, maxPayload: number, guards: ListenerGuards): WebSocketServer {
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload,
@@ -15,7 +20,7 @@ export function attachWebSocket(aedes: Aedes, server: Server, path: string, maxP
       return
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const stream = createWebSocketStream(ws)
+      const stream = guards.guardPackets(createWebSocketStream(ws))
       stream.on('error', () => stream.destroy())
       aedes.handle(stream, req)
     })
