@@ -9,10 +9,11 @@ export const ERROR_STATUS = {
   too_large: 413,
   unauthenticated: 401,
   forbidden: 403,
-  not_member: 403,
   unknown_room: 404,
   not_found: 404,
   conflict: 409,
+  id_taken: 409,
+  cannot_add: 422,
   rate_limited: 429,
   unavailable: 503
 } as const
@@ -33,6 +34,14 @@ export class MqchatError extends Error {
   get status(): number {
     return ERROR_STATUS[this.code]
   }
+}
+
+/**
+ * A room the caller cannot see: one answer whether it does not exist or the caller is not a
+ * member, so that a stranger learns neither (issue 6, item 8; direct-room ids are derivable).
+ */
+export function unknownRoom(roomId: string): MqchatError {
+  return new MqchatError('unknown_room', `room ${roomId} not found`)
 }
 
 /** A configuration problem found at start-up: lists every bad variable. */

@@ -1,5 +1,44 @@
 import { z } from 'zod'
 import { ID_PATTERN } from './ids.js'
+import { jsonShape } from './json-shape.js'
+
+/**
+ * How deep and how big `meta` and each attachment may be. A 16 KiB `meta` nested 8,100 levels
+ * deep once made `JSON.stringify` overflow the stack inside the chat log's group commit and
+ * fail every other message of the batch; a bounded shape is checked before anything serializes it.
+ */
+export const JSON_LIMITS = {
+  /** Objects and arrays nested in each other, `meta` or the attachment itself counting as 1. */
+  depth: 8,
+  /** Values inside `meta`, and inside all attachments together. */
+  nodes: 256,
+  /** Characters of any object key. */
+  keyLength: 128
+} as const
+
+/** The deepest a whole message can be: the message, `attachments`, an attachment of `JSON_LIMITS.depth`. */
+export const MESSAGE_DEPTH = JSON_LIMITS.depth + 2
+
+/** A zod check that a JSON value stays within `JSON_LIMITS` (together with the values before it, for `nodes`). */
+function boundedJson(what: string) {
+  return (value: unknown, ctx: z.RefinementCtx) => {
+    const items = what === 'attachments' && Array.isArray(value) ? value : [value]
+    let nodes = 0
+    for (const item of items) {
+      const shape = jsonShape(item, JSON_LIMITS.depth)
+      nodes += shape.nodes
+      const problem =
+        shape.depth > JSON_LIMITS.depth
+          ? `is nested more than ${JSON_LIMITS.depth} levels deep`
+          : nodes > JSON_LIMITS.nodes
+            ? `has more than ${JSON_LIMITS.nodes} values`
+            : shape.longestKey > JSON_LIMITS.keyLength
+              ? `has a key longer than ${JSON_LIMITS.keyLength} characters`
+              : null
+      if (problem) return void ctx.addIssue({ code: 'custom', message: `${what} ${problem}` })
+    }
+  }
+}
 
 /** What a client publishes to `rooms/{roomId}/messages` (SPEC §4). Unknown fields are dropped. */
 export const chatInputSchema = z
@@ -11,8 +50,8 @@ export const chatInputSchema = z
       .regex(/^[a-z][a-z0-9_.-]{0,31}$/)
       .default('text'),
     replyTo: z.number().int().positive().optional(),
-    attachments: z.array(z.record(z.string(), z.unknown())).max(16).optional(),
-    meta: z.record(z.string(), z.unknown()).optional()
+    attachments: z.array(z.record(z.string(), z.unknown())).max(16).superRefine(boundedJson('attachments')).optional(),
+    meta: z.record(z.string(), z.unknown()).superRefine(boundedJson('meta')).optional()
   })
   .refine((m) => m.body.length > 0 || (m.attachments?.length ?? 0) > 0, {
     message: 'body must not be empty without attachments',

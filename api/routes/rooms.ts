@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { Router } from 'express'
 import { z } from 'zod'
-import { MqchatError } from '../../core/errors.js'
+import { MqchatError, unknownRoom } from '../../core/errors.js'
 import { ID_PATTERN } from '../../core/ids.js'
 import type { AccountsStore, Room } from '../../storage/accounts/accounts-store.js'
 import type { ApiDeps } from '../deps.js'
@@ -28,11 +28,10 @@ export function directRoomId(a: string, b: string): string {
   return `dm_${createHash('sha256').update(`${first}\n${second}`).digest('base64url').slice(0, 32)}`
 }
 
-/** The room, if the user may see it; `unknown_room` or `not_member` otherwise. */
+/** The room, if the user is a member; otherwise the same 404 as for a room that does not exist. */
 export async function roomForMember(accounts: AccountsStore, roomId: string, user: string): Promise<Room> {
   const room = ID_PATTERN.test(roomId) ? await accounts.getRoom(roomId) : null
-  if (!room) throw new MqchatError('unknown_room', `room ${roomId} does not exist`)
-  if (!room.members.includes(user)) throw new MqchatError('not_member', `you are not a member of room ${roomId}`)
+  if (!room?.members.includes(user)) throw unknownRoom(roomId)
   return room
 }
 
@@ -42,8 +41,8 @@ export function roomRoutes({ accounts, chat, rateLimiter }: ApiDeps): Router {
 
   async function assertUsersExist(ids: string[]): Promise<void> {
     const users = await Promise.all(ids.map((id) => accounts.getUser(id)))
-    const missing = ids.filter((_, i) => !users[i])
-    if (missing.length > 0) throw new MqchatError('invalid_request', `unknown users: ${missing.join(', ')}`)
+    // never which ones: the answer must not list who exists (issue 6, item 8)
+    if (users.some((user) => !user)) throw new MqchatError('cannot_add', 'some of the members cannot be added')
   }
 
   router.get('/', async (req, res) => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { MqchatError } from '../../core/errors.js'
 import { type StoreHarness, useStore } from '../contract-harness.js'
 import type { ChatLog, NewMessage } from './chat-log.js'
 
@@ -7,6 +8,23 @@ export type ChatLogHarness = StoreHarness<ChatLog>
 export const CLAIM_IDLE_MS = 200
 
 const message = (room: string, id: string, from = 'alice'): NewMessage => ({ room, id, from, body: `body ${id}`, type: 'text' })
+
+/** A `meta` too deep for `JSON.stringify` (the schema refuses it; the log must not depend on that). */
+function poisoned(room: string, id: string): NewMessage {
+  let meta: Record<string, unknown> = {}
+  for (let i = 0; i < 100_000; i++) meta = { a: meta }
+  return { ...message(room, id, 'mallory'), meta }
+}
+
+/** The code of the MqchatError `promise` rejects with; fails the test when it resolves. */
+async function rejectionCode(promise: Promise<unknown>): Promise<string> {
+  const error = await promise.then(
+    () => null,
+    (reason: unknown) => reason
+  )
+  expect(error, 'the append was accepted').toBeInstanceOf(MqchatError)
+  return (error as MqchatError).code
+}
 
 export function describeChatLogContract(name: string, makeHarness: () => Promise<ChatLogHarness>): void {
   describe(`ChatLog contract: ${name}`, () => {
@@ -45,6 +63,46 @@ export function describeChatLogContract(name: string, makeHarness: () => Promise
       const other = await ctx.store.append(message('other-room', 'same'))
       expect(other.duplicate).toBe(false)
       expect(await ctx.store.lastSeq('r')).toBe(2)
+    })
+
+    it("refuses another sender's id (id_taken), also concurrently and after a restart; the sender's retry keeps its seq", async () => {
+      const first = await ctx.store.append(message('r', 'shared', 'bob'))
+      expect(await rejectionCode(ctx.store.append(message('r', 'shared', 'alice')))).toBe('id_taken')
+      const retry = await ctx.store.append(message('r', 'shared', 'bob'))
+      expect(retry).toMatchObject({ duplicate: true, envelope: first.envelope })
+
+      const racing = await Promise.allSettled(['alice', 'bob', 'alice', 'bob'].map((from) => ctx.store.append(message('r', 'raced', from))))
+      const winner = racing[0]?.status === 'fulfilled' ? 'alice' : 'bob'
+      for (const [index, outcome] of racing.entries()) {
+        const from = index % 2 === 0 ? 'alice' : 'bob'
+        if (from === winner) expect(outcome).toMatchObject({ status: 'fulfilled', value: { envelope: { from, seq: 2 } } })
+        else expect(outcome).toMatchObject({ status: 'rejected', reason: { code: 'id_taken' } })
+      }
+
+      await ctx.restart()
+      expect(await rejectionCode(ctx.store.append(message('r', 'shared', 'alice')))).toBe('id_taken')
+      expect((await ctx.store.append(message('r', 'shared', 'bob'))).envelope).toEqual(first.envelope)
+      expect(await ctx.store.lastSeq('r')).toBe(2)
+      expect((await ctx.store.read('r', 0, 10)).map((e) => [e.id, e.from])).toEqual([
+        ['shared', 'bob'],
+        ['raced', winner]
+      ])
+    })
+
+    it('fails only the entry it cannot serialize, never the others appended with it', async () => {
+      const good = Array.from({ length: 50 }, (_, i) => ctx.store.append(message(i % 2 ? 'r' : 's', `m${i}`, 'bob')))
+      const bad = ctx.store.append(poisoned('r', 'deep'))
+      const more = Array.from({ length: 50 }, (_, i) => ctx.store.append(message(i % 2 ? 'r' : 's', `n${i}`, 'bob')))
+      expect(await rejectionCode(bad)).toBe('invalid_message')
+      const results = await Promise.all([...good, ...more])
+      expect(results.every((result) => !result.duplicate)).toBe(true)
+      for (const room of ['r', 's']) {
+        const seqs = results.filter((result) => result.envelope.room === room).map((result) => result.envelope.seq)
+        expect(seqs.sort((x, y) => x - y)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1))
+        expect((await ctx.store.read(room, 0, 100)).map((e) => e.seq)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1))
+      }
+      // the refused id is free: a later well-formed message with it is appended
+      expect((await ctx.store.append(message('r', 'deep', 'mallory'))).envelope.seq).toBe(51)
     })
 
     it('reads a room by seq, ascending and bounded', async () => {

@@ -2,6 +2,7 @@ import { buildEnvelope, encodeEnvelope } from '../../core/envelope.js'
 import type { Envelope } from '../../core/message.js'
 import { pad, type StringLevel } from '../level.js'
 import type { AppendResult, ChatLog, LogEntry, NewMessage, TailEntry } from './chat-log.js'
+import { duplicateFor, unserializable } from './duplicate.js'
 
 interface Pending {
   message: NewMessage
@@ -56,7 +57,13 @@ export class LevelChatLog implements ChatLog {
   append(message: NewMessage): Promise<AppendResult> {
     const key = `${message.room}!${message.id}`
     const running = this.inflight.get(key)
-    if (running) return running.then((result) => ({ ...result, duplicate: true }))
+    // the same id in flight: the same sender's retry shares its result; another sender's is refused.
+    // If the first one failed, this one is appended on its own (after the first left `inflight`).
+    if (running)
+      return running.then(
+        (result) => duplicateFor(message, result),
+        () => this.append(message)
+      )
     const promise = new Promise<AppendResult>((resolve, reject) => {
       this.queue.push({ message, resolve, reject })
       this.schedule()
@@ -83,39 +90,47 @@ export class LevelChatLog implements ChatLog {
       const known = await this.log.getMany(batch.map(({ message }) => `i!${message.room}!${message.id}`))
       await this.loadLastSeqs(batch.map(({ message }) => message.room))
       const ops: { type: 'put'; key: string; value: string }[] = []
-      const results: (AppendResult | number)[] = []
+      const outcomes: Outcome[] = []
       const ts = Date.now()
       for (const [index, { message }] of batch.entries()) {
         const previous = known[index]
         if (previous !== undefined) {
-          results.push(Number(previous))
+          outcomes.push({ known: Number(previous) })
           continue
         }
         const seq = (this.lastSeqs.get(message.room) ?? 0) + 1
+        const envelope = buildEnvelope(message, seq, ts)
+        const payload = serialize(envelope)
+        // one message that cannot be stored fails alone, before it takes a seq: never its batch
+        if (payload instanceof Error) {
+          outcomes.push({ failed: payload })
+          continue
+        }
         this.lastSeqs.set(message.room, seq)
         touched.add(message.room)
-        const envelope = buildEnvelope(message, seq, ts)
-        const payload = encodeEnvelope(envelope)
         this.position += 1
         ops.push(
           { type: 'put', key: `m!${message.room}!${pad(seq)}`, value: payload },
           { type: 'put', key: `i!${message.room}!${message.id}`, value: String(seq) },
           { type: 'put', key: `f!${pad(this.position, 16)}`, value: payload }
         )
-        results.push({ envelope, payload, duplicate: false })
+        outcomes.push({ appended: { envelope, payload, duplicate: false } })
       }
       for (const room of touched) ops.push({ type: 'put', key: `s!${room}`, value: String(this.lastSeqs.get(room)) })
       ops.push({ type: 'put', key: 'position', value: String(this.position) })
       if (touched.size > 0) await this.log.batch(ops, { sync: this.options.sync ?? false })
-      this.feedLength += results.filter((result) => typeof result !== 'number').length
-      const duplicates = await this.loadDuplicates(batch, results)
+      const appended = outcomes.flatMap((outcome) => ('appended' in outcome ? [outcome.appended] : []))
+      this.feedLength += appended.length
+      const firsts = await this.loadKnown(batch, outcomes)
       for (const [index, pending] of batch.entries()) {
-        const result = results[index]
-        pending.resolve(typeof result === 'number' ? (duplicates.get(index) as AppendResult) : (result as AppendResult))
+        const outcome = outcomes[index] as Outcome
+        if ('failed' in outcome) pending.reject(outcome.failed)
+        else if ('appended' in outcome) pending.resolve(outcome.appended)
+        else settle(pending, firsts.get(index) as AppendResult)
       }
       if (touched.size > 0) {
         this.wake()
-        for (const result of results) if (typeof result !== 'number') this.emitTail(result)
+        for (const result of appended) this.emitTail(result)
       }
     } catch (error) {
       for (const room of touched) this.lastSeqs.delete(room)
@@ -142,11 +157,12 @@ export class LevelChatLog implements ChatLog {
     for (const [index, room] of missing.entries()) this.lastSeqs.set(room, Number(values[index] ?? 0))
   }
 
-  private async loadDuplicates(batch: Pending[], results: (AppendResult | number)[]): Promise<Map<number, AppendResult>> {
+  /** The first envelopes of the ids of the batch that were appended before. */
+  private async loadKnown(batch: Pending[], outcomes: Outcome[]): Promise<Map<number, AppendResult>> {
     const found = new Map<number, AppendResult>()
-    const indexes = results.flatMap((result, index) => (typeof result === 'number' ? [index] : []))
+    const indexes = outcomes.flatMap((outcome, index) => ('known' in outcome ? [index] : []))
     if (indexes.length === 0) return found
-    const keys = indexes.map((index) => `m!${batch[index]?.message.room}!${pad(results[index] as number)}`)
+    const keys = indexes.map((index) => `m!${batch[index]?.message.room}!${pad((outcomes[index] as { known: number }).known)}`)
     const payloads = await this.log.getMany(keys)
     for (const [n, index] of indexes.entries()) {
       const payload = payloads[n] as string
@@ -232,5 +248,25 @@ export class LevelChatLog implements ChatLog {
   async close(): Promise<void> {
     while (this.flushing || this.scheduled || this.queue.length > 0) await new Promise((r) => setImmediate(r))
     this.wake()
+  }
+}
+
+/** What became of one message of a batch. */
+type Outcome = { appended: AppendResult } | { known: number } | { failed: Error }
+
+function serialize(envelope: Envelope): string | Error {
+  try {
+    return encodeEnvelope(envelope)
+  } catch (error) {
+    return unserializable(error)
+  }
+}
+
+/** Resolves a repeated id with its first envelope, or refuses it when someone else sent that id. */
+function settle(pending: Pending, first: AppendResult): void {
+  try {
+    pending.resolve(duplicateFor(pending.message, first))
+  } catch (error) {
+    pending.reject(error)
   }
 }

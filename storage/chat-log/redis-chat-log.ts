@@ -3,6 +3,7 @@ import { splitEnvelope } from '../../core/envelope.js'
 import type { Envelope } from '../../core/message.js'
 import type { RedisHealth } from '../redis-health.js'
 import type { AppendResult, ChatLog, LogEntry, NewMessage, TailEntry } from './chat-log.js'
+import { idTaken, unserializable } from './duplicate.js'
 
 export interface RedisChatLogOptions {
   /** Prefix of every key; one per deployment (tests use one per suite). */
@@ -30,21 +31,35 @@ export const REDIS_CHAT_LOG_DEFAULTS: RedisChatLogOptions = {
 
 /**
  * Dedupe, sequence and append in one atomic round trip.
- * KEYS: 1 seq counter, 2 id->seq hash, 3 room stream, 4 global log stream
- * ARGV: 1 message id, 2 payload head (up to `"seq":`), 3 payload tail, 4 room, 5 room stream length
- * Returns {seq, payload, duplicate(0|1)}; payload is false when a duplicate's entry was trimmed.
+ * KEYS: 1 seq counter, 2 id->"seq:sender" hash, 3 room stream, 4 global log stream
+ * ARGV: 1 message id, 2 payload head (up to `"seq":`), 3 payload tail, 4 room, 5 room stream length, 6 sender
+ * Returns {seq, payload, status}: status 0 appended, 1 the sender's own duplicate, 2 the id is another
+ * sender's (payload false: never handed out); payload is false when a duplicate's entry was trimmed.
+ * Ids stored before senders were recorded ("seq" alone) take the sender from the entry, if still there.
  */
 const APPEND_SCRIPT = `
 local seen = redis.call('HGET', KEYS[2], ARGV[1])
 if seen then
-  local entry = redis.call('XRANGE', KEYS[3], seen .. '-0', seen .. '-0')
+  local colon = string.find(seen, ':', 1, true)
+  local seq = seen
+  local sender = false
+  if colon then
+    seq = string.sub(seen, 1, colon - 1)
+    sender = string.sub(seen, colon + 1)
+  end
+  local entry = redis.call('XRANGE', KEYS[3], seq .. '-0', seq .. '-0')
   local payload = false
   if entry[1] then payload = entry[1][2][2] end
-  return {tonumber(seen), payload, 1}
+  if not sender and payload then
+    local ok, decoded = pcall(cjson.decode, payload)
+    if ok then sender = decoded['from'] end
+  end
+  if sender and sender ~= ARGV[6] then return {tonumber(seq), false, 2} end
+  return {tonumber(seq), payload, 1}
 end
 local seq = redis.call('INCR', KEYS[1])
 local payload = ARGV[2] .. seq .. ARGV[3]
-redis.call('HSET', KEYS[2], ARGV[1], seq)
+redis.call('HSET', KEYS[2], ARGV[1], seq .. ':' .. ARGV[6])
 redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[5], seq .. '-0', 'p', payload)
 redis.call('XADD', KEYS[4], '*', 'p', payload)
 return {seq, payload, 0}
@@ -85,9 +100,8 @@ export class RedisChatLog implements ChatLog {
   }
 
   async append(message: NewMessage): Promise<AppendResult> {
-    const ts = Date.now()
-    const { head, tail } = splitEnvelope(message, ts)
-    const [seq, payload, duplicate] = (await (this.redis as unknown as AppendCommand).mqchatAppend(
+    const { head, tail } = encode(message, Date.now())
+    const [seq, payload, status] = (await (this.redis as unknown as AppendCommand).mqchatAppend(
       this.key('seq', message.room),
       this.key('ids', message.room),
       this.key('room', message.room),
@@ -96,10 +110,12 @@ export class RedisChatLog implements ChatLog {
       head,
       tail,
       message.room,
-      String(this.options.roomStreamLength)
+      String(this.options.roomStreamLength),
+      message.from
     )) as [number, string | null, number]
+    if (status === 2) throw idTaken(message)
     const text = payload ?? head + seq + tail
-    return { envelope: JSON.parse(text) as Envelope, payload: text, duplicate: duplicate === 1 }
+    return { envelope: JSON.parse(text) as Envelope, payload: text, duplicate: status === 1 }
   }
 
   async read(room: string, afterSeq: number, limit: number): Promise<Envelope[]> {
@@ -255,6 +271,15 @@ export class RedisChatLog implements ChatLog {
 
 interface AppendCommand {
   mqchatAppend(...args: string[]): Promise<unknown>
+}
+
+/** `splitEnvelope`, with a message that cannot be serialized refused as the sender's own fault. */
+function encode(message: NewMessage, ts: number): { head: string; tail: string } {
+  try {
+    return splitEnvelope(message, ts)
+  } catch (error) {
+    throw unserializable(error)
+  }
 }
 
 function toRecord(flat: unknown[]): Record<string, unknown> {

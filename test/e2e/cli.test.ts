@@ -185,7 +185,7 @@ describe('mqchat client commands (login, rooms, send, history, tail) against a r
       code: 1,
       signal: null,
       stdout: '',
-      stderr: `mqchat: not_member: you are not a member of room ${outsider.id}\n`
+      stderr: `mqchat: unknown_room: room ${outsider.id} not found\n`
     })
   })
 

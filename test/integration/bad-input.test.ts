@@ -437,10 +437,10 @@ describe('bad input gets its documented answer and the node keeps serving everyo
       await stillServes()
     })
 
-    it('a non-member reading history or the room -> 403 not_member', async () => {
-      expectProblem(await rest.call('GET', `/v1/rooms/${roomId}/messages`, undefined, trudy.token), 403, 'not_member')
-      expectProblem(await rest.call('GET', `/v1/rooms/${roomId}`, undefined, trudy.token), 403, 'not_member')
-      expectProblem(await rest.call('POST', `/v1/rooms/${roomId}/messages`, { id: 'tr-1', body: 'hi' }, trudy.token), 403, 'not_member')
+    it('a non-member reading history or the room -> 404 unknown_room, as for a room that does not exist', async () => {
+      expectProblem(await rest.call('GET', `/v1/rooms/${roomId}/messages`, undefined, trudy.token), 404, 'unknown_room')
+      expectProblem(await rest.call('GET', `/v1/rooms/${roomId}`, undefined, trudy.token), 404, 'unknown_room')
+      expectProblem(await rest.call('POST', `/v1/rooms/${roomId}/messages`, { id: 'tr-1', body: 'hi' }, trudy.token), 404, 'unknown_room')
       await stillServes()
     })
 

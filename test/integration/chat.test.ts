@@ -64,7 +64,7 @@ describe('chat between users over MQTT (TCP and WebSocket)', () => {
     await outsider.client.subscribeAsync('rooms/+/messages', { qos: 1 })
     await outsider.client.publishAsync(topic, JSON.stringify({ id: 'm-1', body: 'let me in' }), { qos: 1 })
     const [rejection] = await outsider.waitFor(`users/${mallory.id}/inbox`)
-    expect(rejection).toEqual({ type: 'rejected', id: 'm-1', room: roomId, reason: 'not_member', message: expect.any(String) })
+    expect(rejection).toEqual({ type: 'rejected', id: 'm-1', room: roomId, reason: 'unknown_room', message: expect.any(String) })
     expect(outsider.client.connected).toBe(true)
 
     const member = await connect(node.mqttUrl, alice.token)

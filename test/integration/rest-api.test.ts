@@ -106,8 +106,8 @@ describe('REST API core shapes (SPEC §6)', () => {
 
       expectProblem(
         await rest.call('POST', '/v1/rooms', { name: 'ghosts', members: ['nobody-registered'] }, alice.token),
-        400,
-        'invalid_request'
+        422,
+        'cannot_add'
       )
     })
 
@@ -129,7 +129,7 @@ describe('REST API core shapes (SPEC §6)', () => {
       expect(response.status).toBe(200)
       expect(response.body).toMatchObject({ id: general.id, name: 'general', kind: 'group' })
       expect([...response.body.members].sort()).toEqual(['alice', 'bob'])
-      expectProblem(await rest.call('GET', `/v1/rooms/${general.id}`, undefined, dave.token), 403, 'not_member')
+      expectProblem(await rest.call('GET', `/v1/rooms/${general.id}`, undefined, dave.token), 404, 'unknown_room')
     })
 
     it('direct rooms: a deterministic id; the second create, from either side, returns the same room with 200', async () => {
@@ -215,10 +215,10 @@ describe('REST API core shapes (SPEC §6)', () => {
 
       expectProblem(
         await rest.call('POST', `/v1/rooms/${roomId}/members`, { userId: 'nobody-registered' }, alice.token),
-        400,
-        'invalid_request'
+        422,
+        'cannot_add'
       )
-      expectProblem(await rest.call('POST', `/v1/rooms/${roomId}/members`, { userId: 'carol' }, dave.token), 403, 'not_member')
+      expectProblem(await rest.call('POST', `/v1/rooms/${roomId}/members`, { userId: 'carol' }, dave.token), 404, 'unknown_room')
     })
 
     it('DELETE /v1/rooms/{id}/members/{userId} removes (204); an open subscription receives nothing more', async () => {
@@ -241,7 +241,7 @@ describe('REST API core shapes (SPEC §6)', () => {
       expect(carolClient.client.connected).toBe(true)
 
       expect(await subscribeCodes(carolClient.client, [topic])).toEqual([128])
-      expectProblem(await rest.call('GET', `/v1/rooms/${roomId}/messages`, undefined, carol.token), 403, 'not_member')
+      expectProblem(await rest.call('GET', `/v1/rooms/${roomId}/messages`, undefined, carol.token), 404, 'unknown_room')
       const rooms = await rest.call('GET', '/v1/rooms', undefined, carol.token)
       expect((rooms.body.rooms as { id: string }[]).map((room) => room.id)).not.toContain(roomId)
     })
@@ -255,7 +255,7 @@ describe('REST API core shapes (SPEC §6)', () => {
       expect([...unchanged.body.members].sort()).toEqual(['alice', 'bob', 'dave'])
 
       expect((await rest.call('DELETE', `/v1/rooms/${roomId}/members/bob`, undefined, bob.token)).status).toBe(204)
-      expectProblem(await rest.call('GET', `/v1/rooms/${roomId}`, undefined, bob.token), 403, 'not_member')
+      expectProblem(await rest.call('GET', `/v1/rooms/${roomId}`, undefined, bob.token), 404, 'unknown_room')
       const after = await rest.call('GET', `/v1/rooms/${roomId}`, undefined, alice.token)
       expect([...after.body.members].sort()).toEqual(['alice', 'dave'])
 
