@@ -1,7 +1,11 @@
 import express, { type Express } from 'express'
+import helmet from 'helmet'
 import type { ApiDeps, ApiOptions } from './deps.js'
-import { requireUser } from './middleware/authenticate.js'
+import { authenticate, requireUser, serviceMessageScopes } from './middleware/authenticate.js'
+import { requireMetricsToken } from './middleware/metrics-token.js'
 import { notFound, problemHandler } from './middleware/problem.js'
+import { accountRoutes } from './routes/account.js'
+import { adminRoutes } from './routes/admin.js'
 import { authRoutes } from './routes/auth.js'
 import { healthRoutes } from './routes/health.js'
 import { messageRoutes } from './routes/messages.js'
@@ -12,11 +16,18 @@ export function createApp(deps: ApiDeps, options: ApiOptions): Express {
   const app = express()
   app.disable('x-powered-by')
   app.set('query parser', 'simple')
+  // security headers on every answer (CSP, nosniff, frame-ancestors, HSTS under TLS, ...)
+  app.use(helmet())
   app.use(express.json({ limit: options.maxMessageBytes * 2, strict: false }))
+  app.use('/metrics', requireMetricsToken(options.metricsToken))
   app.use(healthRoutes(deps))
+  app.use('/v1/auth', accountRoutes(deps))
   app.use('/v1/auth', authRoutes(deps, options))
-  app.use('/v1/rooms/:roomId/messages', requireUser(deps.tokens), messageRoutes(deps))
-  app.use('/v1/rooms', requireUser(deps.tokens), roomRoutes(deps))
+  app.use('/v1/admin', adminRoutes(deps))
+  const auth = authenticate(deps)
+  // service keys read (history:read) and send (messages:write) in any room; users in their rooms
+  app.use('/v1/rooms/:roomId/messages', auth, serviceMessageScopes, messageRoutes(deps))
+  app.use('/v1/rooms', auth, requireUser, roomRoutes(deps))
   app.use(notFound)
   app.use(problemHandler(deps.logger.child({ component: 'api' })))
   return app

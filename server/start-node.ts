@@ -11,12 +11,15 @@ import { listenTls } from '../broker/listeners/tls.js'
 import { loadTlsCredentials, type TlsCredentials, tlsFilesOf } from '../broker/listeners/tls-credentials.js'
 import type { MembershipFeed } from '../broker/membership-feeds/membership-feed.js'
 import type { RateLimiter } from '../broker/rate-limiters/rate-limiter.js'
+import type { RevocationFeed } from '../broker/revocation-feeds/revocation-feed.js'
 import type { Emitter } from '../broker/split-emitter.js'
 import type { Config } from '../core/config.js'
 import type { Logger } from '../core/logger.js'
 import { createTokenService } from '../core/tokens.js'
 import type { AccountsStore } from '../storage/accounts/accounts-store.js'
 import type { ChatLog } from '../storage/chat-log/chat-log.js'
+import type { ClientOwners } from '../storage/client-owners/client-owners.js'
+import type { CredentialsStore } from '../storage/credentials/credentials-store.js'
 import type { HistoryStore } from '../storage/history/history-store.js'
 import type { SessionCursors } from '../storage/session-cursors/session-cursors.js'
 
@@ -28,9 +31,13 @@ export interface NodeParts {
   persistence: BrokerDeps['persistence']
   mq?: Emitter
   cursors: SessionCursors
+  clientOwners: ClientOwners
   rateLimiter: RateLimiter
   membershipFeed: MembershipFeed
   connectionCounter: ConnectionCounter
+  /** Token revocations, bans, admins and API keys; checked on every CONNECT and request. */
+  credentials: CredentialsStore
+  revocationFeed: RevocationFeed
   jwtSecret: string
   resetStalePresence: boolean
   /** Which roles this process plays. */
@@ -77,7 +84,13 @@ export async function startNode(config: Config, logger: Logger, parts: NodeParts
       },
       registry
     )
-    const tokens = createTokenService(parts.jwtSecret, config.MQCHAT_TOKEN_TTL_SECONDS)
+    const tokens = createTokenService(parts.jwtSecret, config.MQCHAT_TOKEN_TTL_SECONDS, {
+      previousSecret: config.MQCHAT_JWT_PREVIOUS_SECRET,
+      jwksUrl: config.MQCHAT_JWT_JWKS_URL,
+      issuer: config.MQCHAT_JWT_ISSUER,
+      audience: config.MQCHAT_JWT_AUDIENCE,
+      revocations: parts.credentials
+    })
     if (parts.serve.persister) {
       const persister = startPersister(
         { chatLog: parts.chatLog, history: parts.history, logger, registry },
@@ -86,7 +99,7 @@ export async function startNode(config: Config, logger: Logger, parts: NodeParts
       cleanup.push(() => persister.stop())
     }
     const broker = await createBroker(
-      { ...parts, tokens, logger, registry },
+      { ...parts, tokens, revocations: parts.credentials, logger, registry },
       {
         genericTopics: config.MQCHAT_GENERIC_TOPICS,
         allowAnonymous: config.MQCHAT_ALLOW_ANONYMOUS,
@@ -124,14 +137,23 @@ export async function startNode(config: Config, logger: Logger, parts: NodeParts
           rateLimiter: parts.rateLimiter,
           tokens,
           chat: {
-            send: (userId, roomId, message) => broker.pipeline.send(userId, roomId, message),
+            send: (userId, roomId, message, sender) => broker.pipeline.send(userId, roomId, message, sender),
             membershipChanged: broker.membershipChanged
+          },
+          credentials: parts.credentials,
+          sessions: {
+            revoke: (revocation) => parts.revocationFeed.publish(revocation),
+            connectionsOf: (userId) => broker.liveTokens.connectionsOf(userId)
           },
           registry,
           logger,
           isReady: () => ready
         },
-        { maxMessageBytes: config.MQCHAT_MAX_MESSAGE_BYTES, registration: config.MQCHAT_REGISTRATION }
+        {
+          metricsToken: config.MQCHAT_METRICS_TOKEN,
+          maxMessageBytes: config.MQCHAT_MAX_MESSAGE_BYTES,
+          registration: config.MQCHAT_REGISTRATION
+        }
       )
       const http = await listenHttp(app, broker.aedes, guards, {
         host: config.MQCHAT_HOST,

@@ -37,10 +37,14 @@ export interface AccountsStore {
   getUser(id: string): Promise<User | null>
   /** The user whose id equals `name` ignoring letter case (login). */
   findUserByName(name: string): Promise<User | null>
+  /** Users in id order, after `after`, whose id starts with `prefix` (admin listing). */
+  listUsers(query: { prefix?: string; after?: string; limit: number }): Promise<User[]>
   /** Replaces the user's password hash; false when there is no such user. */
   setPasswordHash(id: string, passwordHash: string): Promise<boolean>
   createRoom(room: Room): Promise<void>
   getRoom(id: string): Promise<Room | null>
+  /** Deletes the room and its memberships; false when there is no such room. */
+  deleteRoom(id: string): Promise<boolean>
   /** Room ids the user is a member of, in id order; with a page, those after `after`, at most `limit`. */
   roomsOf(userId: string, page?: RoomsPage): Promise<string[]>
   addMember(roomId: string, userId: string): Promise<boolean>

@@ -72,11 +72,30 @@ export function describeAccountsContract(name: string, makeHarness: () => Promis
       expect(await ctx.store.roomsOf('nobody')).toEqual([])
     })
 
+    it('lists users in id order, by prefix, page by page', async () => {
+      for (const id of ['bob', 'alice', 'al-x', 'carol']) await ctx.store.createUser(user(id))
+      expect((await ctx.store.listUsers({ limit: 10 })).map((u) => u.id)).toEqual(['al-x', 'alice', 'bob', 'carol'])
+      expect((await ctx.store.listUsers({ prefix: 'al', limit: 10 })).map((u) => u.id)).toEqual(['al-x', 'alice'])
+      expect((await ctx.store.listUsers({ limit: 2 })).map((u) => u.id)).toEqual(['al-x', 'alice'])
+      expect((await ctx.store.listUsers({ after: 'alice', limit: 2 })).map((u) => u.id)).toEqual(['bob', 'carol'])
+      expect((await ctx.store.listUsers({ prefix: 'al', after: 'al-x', limit: 10 })).map((u) => u.id)).toEqual(['alice'])
+    })
+
     it('replaces a password hash', async () => {
       await ctx.store.createUser(user('alice'))
       expect(await ctx.store.setPasswordHash('alice', 'argon2$new')).toBe(true)
       expect((await ctx.store.getUser('alice'))?.passwordHash).toBe('argon2$new')
       expect(await ctx.store.setPasswordHash('nobody', 'x')).toBe(false)
+    })
+
+    it('deletes a room with its memberships', async () => {
+      await ctx.store.createRoom(room('r1', ['alice', 'bob']))
+      await ctx.store.createRoom(room('r2', ['alice']))
+      expect(await ctx.store.deleteRoom('r1')).toBe(true)
+      expect(await ctx.store.deleteRoom('r1')).toBe(false)
+      expect(await ctx.store.getRoom('r1')).toBeNull()
+      expect(await ctx.store.roomsOf('alice')).toEqual(['r2'])
+      expect(await ctx.store.roomsOf('bob')).toEqual([])
     })
 
     it('keeps everything across a restart', async () => {

@@ -55,6 +55,12 @@ export class LevelAccountsStore implements AccountsStore {
     return value === undefined ? null : (JSON.parse(value) as User)
   }
 
+  async listUsers({ prefix = '', after, limit }: { prefix?: string; after?: string; limit: number }): Promise<User[]> {
+    const from = after !== undefined && after >= prefix ? { gt: `u!${after}` } : { gte: `u!${prefix}` }
+    const values = await this.db.values({ ...from, lt: `u!${prefix}~`, limit }).all()
+    return values.map((value) => JSON.parse(value) as User)
+  }
+
   setPasswordHash(id: string, passwordHash: string): Promise<boolean> {
     return this.serialize(async () => {
       const user = await this.getUser(id)
@@ -81,6 +87,15 @@ export class LevelAccountsStore implements AccountsStore {
     const keys = await this.db.keys({ gt: `m!${id}!`, lt: `m!${id}!~` }).all()
     const members = keys.map((key) => key.slice(`m!${id}!`.length))
     return { ...(JSON.parse(value) as RoomRecord), members }
+  }
+
+  deleteRoom(id: string): Promise<boolean> {
+    return this.serialize(async () => {
+      const room = await this.getRoom(id)
+      if (!room) return false
+      await this.db.batch([{ type: 'del', key: `r!${id}` }, ...room.members.flatMap((userId) => this.memberOps('del', id, userId))])
+      return true
+    })
   }
 
   async roomsOf(userId: string, page: RoomsPage = {}): Promise<string[]> {

@@ -54,6 +54,13 @@ export class MongoAccountsStore implements AccountsStore {
     return withId(await this.users.findOne({ _id: id }))
   }
 
+  async listUsers({ prefix = '', after, limit }: { prefix?: string; after?: string; limit: number }): Promise<User[]> {
+    const range: Record<string, string> = { $gte: prefix, $lt: `${prefix}~` }
+    if (after !== undefined && after >= prefix) range.$gt = after
+    const docs = await this.users.find({ _id: range }).sort({ _id: 1 }).limit(limit).toArray()
+    return docs.map((doc) => withId(doc) as User)
+  }
+
   async setPasswordHash(id: string, passwordHash: string): Promise<boolean> {
     const result = await this.users.updateOne({ _id: id }, { $set: { passwordHash } })
     return result.matchedCount === 1
@@ -65,6 +72,11 @@ export class MongoAccountsStore implements AccountsStore {
 
   async getRoom(id: string): Promise<Room | null> {
     return withId(await this.rooms.findOne({ _id: id }))
+  }
+
+  async deleteRoom(id: string): Promise<boolean> {
+    const result = await this.rooms.deleteOne({ _id: id })
+    return result.deletedCount === 1
   }
 
   async roomsOf(userId: string, page: RoomsPage = {}): Promise<string[]> {
