@@ -213,11 +213,7 @@ describe('REST API core shapes (SPEC §6)', () => {
       expect(delivered).toMatchObject({ id: 'welcome-1', room: roomId, from: 'alice', body: 'welcome carol', seq: 1 })
       expect((await rest.call('GET', `/v1/rooms/${roomId}/messages`, undefined, carol.token)).status).toBe(200)
 
-      expectProblem(
-        await rest.call('POST', `/v1/rooms/${roomId}/members`, { userId: 'nobody-registered' }, alice.token),
-        422,
-        'cannot_add'
-      )
+      expectProblem(await rest.call('POST', `/v1/rooms/${roomId}/members`, { userId: 'nobody-registered' }, alice.token), 422, 'cannot_add')
       expectProblem(await rest.call('POST', `/v1/rooms/${roomId}/members`, { userId: 'carol' }, dave.token), 404, 'unknown_room')
     })
 
