@@ -41,6 +41,8 @@ export async function startMqchatProcess(
       MQCHAT_MQTT_PORT: '0',
       MQCHAT_HTTP_PORT: '0',
       MQCHAT_RATE_LIMIT_PER_SECOND: '0',
+      // S3 opens 18,000 connections from one loopback address
+      MQCHAT_MAX_CONNECTIONS_PER_IP: '0',
       // the bench registers hundreds of users from one address and rooms of 100+ members
       MQCHAT_REGISTER_LIMIT_PER_ADDRESS: '0',
       MQCHAT_RATE_LIMIT_INVITES: '0',
