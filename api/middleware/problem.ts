@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express'
-import { type ErrorCode, MqchatError } from '../../core/errors.js'
+import { ERROR_STATUS, type ErrorCode, MqchatError } from '../../core/errors.js'
 import type { Logger } from '../../core/logger.js'
 
 /** Errors as RFC 9457 problem+json, with our stable `code`. */
@@ -23,7 +23,9 @@ function toProblem(error: unknown) {
   if (type === 'entity.parse.failed') return body('invalid_json', 400, 'request body is not valid JSON')
   if (type === 'entity.too.large') return body('too_large', 413, 'request body is too large')
   if (status && status >= 400 && status < 500) return body('invalid_request', status, (error as Error).message)
-  return body('unavailable', 500, 'internal error')
+  // anything else is a failure on our side, almost always a store that did not answer: logged above
+  // as an error, answered as the documented `unavailable` (503, retry) and never with its details
+  return body('unavailable', ERROR_STATUS.unavailable, 'the service failed to answer; retry')
 }
 
 function body(code: ErrorCode, status: number, detail: string, details?: unknown) {

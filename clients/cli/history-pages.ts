@@ -35,7 +35,7 @@ export async function* pagesBefore(api: ApiClient, roomId: string, query: { befo
 }
 
 /** `limit` messages in seq order (oldest to newest): after `after` if given, else the newest ones (before `before`). */
-export async function readHistory(
+export async function collectHistory(
   api: ApiClient,
   roomId: string,
   query: { before?: number; after?: number; limit: number }

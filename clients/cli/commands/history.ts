@@ -1,7 +1,7 @@
 import { Command } from 'commander'
 import { clientAction, nonNegativeInt, optionsOf, positiveInt, withCommonOptions } from '../action.js'
 import { formatMessage } from '../format.js'
-import { readHistory } from '../history-pages.js'
+import { collectHistory } from '../history-pages.js'
 import { type CliContext, type CommonOptions, openSession, printJson } from '../session.js'
 
 interface HistoryOptions extends CommonOptions {
@@ -22,7 +22,7 @@ export function historyCommand(ctx: CliContext): Command {
       clientAction(ctx, async (roomId: string, _options: HistoryOptions, command: Command) => {
         const options = optionsOf<HistoryOptions>(command)
         const { api } = await openSession(ctx, options)
-        const messages = await readHistory(api, roomId, { limit: options.limit ?? 50, before: options.before, after: options.after })
+        const messages = await collectHistory(api, roomId, { limit: options.limit ?? 50, before: options.before, after: options.after })
         if (options.json) return printJson(ctx, { room: roomId, messages })
         if (messages.length === 0) return void ctx.stdout.write('no messages\n')
         for (const message of messages) ctx.stdout.write(`${formatMessage(message)}\n`)
