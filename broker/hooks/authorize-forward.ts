@@ -1,3 +1,4 @@
+import { isInboxOf, type RoomChannel, roomChannelOf, roomIdOf, topicKindOf } from '../../core/topics.js'
 import type { BrokerContext, Identity } from '../context.js'
 
 /**
@@ -7,15 +8,34 @@ import type { BrokerContext, Identity } from '../context.js'
 export function mayReceive(ctx: BrokerContext, identity: Identity | undefined, topic: string): boolean {
   if (!identity) return false
   const userId = identity.userId
-  if (topic.startsWith('rooms/')) {
-    const end = topic.indexOf('/', 6)
-    return userId !== null && end > 6 && ctx.directory.isMember(userId, topic.slice(6, end))
+  const kind = topicKindOf(topic)
+  switch (kind) {
+    case 'room':
+      return userId !== null && membersReceive(roomChannelOf(topic) as RoomChannel) && ctx.directory.isMember(userId, roomIdOf(topic))
+    case 'inbox':
+      return userId !== null && isInboxOf(topic, userId)
+    case 'presence':
+      // wildcards and retained presence: only users who share a room with its subject
+      return userId !== null && ctx.directory.sharesRoom(userId, topic.slice(9))
+    case 'system':
+    case 'reserved-invalid':
+      return false
+    case 'generic':
+      return ctx.options.genericTopics
+    default:
+      return kind satisfies never
   }
-  if (topic.startsWith('users/')) {
-    return userId !== null && topic.length === 6 + userId.length + 6 && topic.startsWith(userId, 6) && topic.endsWith('/inbox')
+}
+
+/** Every room channel goes to the room's members; a new channel does not compile until decided here. */
+function membersReceive(channel: RoomChannel): boolean {
+  switch (channel) {
+    case 'messages':
+    case 'events':
+    case 'typing':
+    case 'receipts':
+      return true
+    default:
+      return channel satisfies never
   }
-  // wildcards and retained presence: only users who share a room with its subject
-  if (topic.startsWith('presence/')) return userId !== null && ctx.directory.sharesRoom(userId, topic.slice(9))
-  if (topic.startsWith('$mqchat/')) return false
-  return ctx.options.genericTopics
 }

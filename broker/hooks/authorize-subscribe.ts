@@ -1,5 +1,5 @@
 import { isId } from '../../core/ids.js'
-import { isSystemTopic, parseTopic } from '../../core/topics.js'
+import { isSystemTopic, parseTopic, type RoomChannel } from '../../core/topics.js'
 import type { BrokerContext, Identity } from '../context.js'
 
 /**
@@ -21,7 +21,7 @@ export function canSubscribe(ctx: BrokerContext, identity: Identity | undefined,
   const topic = parseTopic(filter)
   switch (topic.kind) {
     case 'room':
-      return userId !== null && ctx.directory.isMember(userId, topic.roomId)
+      return userId !== null && membersSubscribe(topic.channel) && ctx.directory.isMember(userId, topic.roomId)
     case 'inbox':
       return topic.userId === userId
     case 'presence':
@@ -32,5 +32,20 @@ export function canSubscribe(ctx: BrokerContext, identity: Identity | undefined,
     case 'reserved-invalid':
     case 'system':
       return false
+    default:
+      return topic satisfies never
+  }
+}
+
+/** Members may subscribe to every room channel; a new channel does not compile until decided here. */
+function membersSubscribe(channel: RoomChannel): boolean {
+  switch (channel) {
+    case 'messages':
+    case 'events':
+    case 'typing':
+    case 'receipts':
+      return true
+    default:
+      return channel satisfies never
   }
 }

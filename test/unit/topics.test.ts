@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest'
-import { chatRoomOf, matchesFilter, parseTopic } from '../../core/topics.js'
+import {
+  chatRoomOf,
+  isInboxOf,
+  isSystemTopic,
+  matchesFilter,
+  parseTopic,
+  ROOM_CHANNELS,
+  roomChannelOf,
+  roomIdOf,
+  topicKindOf
+} from '../../core/topics.js'
 
 describe('parseTopic', () => {
   it.each([
@@ -15,6 +25,10 @@ describe('parseTopic', () => {
     [`rooms/${'a'.repeat(65)}/messages`, { kind: 'reserved-invalid' }],
     ['$SYS/broker/x', { kind: 'system' }],
     ['$mqchat/discarded', { kind: 'system' }],
+    ['$SYS', { kind: 'system' }],
+    // [MQTT-4.7.2-1] other $ topics are ordinary (generic) topics that wildcards do not match
+    ['$TopicA/B', { kind: 'generic' }],
+    ['$SYSTEM/x', { kind: 'generic' }],
     ['sensors/1/temp', { kind: 'generic' }],
     ['roomsx/1', { kind: 'generic' }]
   ])('%s', (topic, expected) => {
@@ -46,5 +60,46 @@ describe('chatRoomOf', () => {
     ['users/a/inbox', null]
   ])('%s -> %s', (topic, room) => {
     expect(chatRoomOf(topic)).toBe(room)
+  })
+})
+
+describe('fast matchers agree with parseTopic', () => {
+  const ids = ['r1', 'a_b-C9', 'x'.repeat(64), 'x'.repeat(65), '', 'r 1', 'r+', '#', 'é']
+  const tails = [...ROOM_CHANNELS, 'inbox', 'bogus', 'messages/x', '', 'messagesx', 'Messages']
+  const roots = ['rooms', 'users', 'presence', '$SYS', '$mqchat', '$TopicA', 'roomsx', 'sensors', '', 'room']
+  const topics = new Set<string>(['', 'rooms', 'users', 'presence', 'rooms/', 'users/', 'presence/', '$', '$SYS', '$mqchat'])
+  for (const root of roots) {
+    for (const id of ids) {
+      topics.add(`${root}/${id}`)
+      for (const tail of tails) topics.add(`${root}/${id}/${tail}`)
+    }
+  }
+
+  it(`classifies ${topics.size} generated topics as parseTopic does`, () => {
+    const disagreements = [...topics].filter((topic) => {
+      const parsed = parseTopic(topic)
+      if (topicKindOf(topic) !== parsed.kind) return true
+      const channel = roomChannelOf(topic)
+      if (parsed.kind === 'room') return channel !== parsed.channel || roomIdOf(topic) !== parsed.roomId
+      if (channel !== null) return true
+      for (const user of ['r1', 'a_b-C9', 'x'.repeat(64), 'alice']) {
+        if (isInboxOf(topic, user) !== (parsed.kind === 'inbox' && parsed.userId === user)) return true
+      }
+      return isSystemTopic(topic) !== (parsed.kind === 'system')
+    })
+    expect(disagreements).toEqual([])
+  })
+
+  it.each([
+    ['rooms/r1/messages', 'room', 'messages'],
+    ['rooms/r1/receipts', 'room', 'receipts'],
+    ['rooms/r1/messages/x', 'reserved-invalid', null],
+    ['users/alice/inbox', 'inbox', null],
+    ['presence/alice', 'presence', null],
+    ['$TopicA/B', 'generic', null],
+    ['$SYS/x', 'system', null]
+  ])('%s is %s', (topic, kind, channel) => {
+    expect(topicKindOf(topic)).toBe(kind)
+    expect(roomChannelOf(topic)).toBe(channel)
   })
 })
