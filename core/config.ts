@@ -76,7 +76,7 @@ export const configSchema = z.object({
     .number()
     .int()
     .min(0)
-    .default(20)
+    .default(100)
     .describe('Registrations per client address per hour (0 disables)'),
   MQCHAT_REGISTRATION: z
     .enum(['open', 'closed'])
