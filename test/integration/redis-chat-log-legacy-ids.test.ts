@@ -1,0 +1,49 @@
+import { randomUUID } from 'node:crypto'
+import type { Redis } from 'ioredis'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { MqchatError } from '../../core/errors.js'
+import type { NewMessage } from '../../storage/chat-log/chat-log.js'
+import { RedisChatLog } from '../../storage/chat-log/redis-chat-log.js'
+import { testRedisHealth } from '../helpers/redis-health.js'
+import { startTestRedis, type TestRedis } from '../helpers/redis-server.js'
+
+const message = (id: string, from: string): NewMessage => ({ room: 'r', id, from, body: `from ${from}`, type: 'text' })
+
+/**
+ * Ids a Redis chat log stored before senders were recorded hold the bare seq: the append
+ * script reads the sender from the room's stream entry instead (issue 6, item 9).
+ */
+describe('RedisChatLog: message ids stored without their sender', () => {
+  let redis: TestRedis
+  let connection: Redis
+  let log: RedisChatLog
+  const prefix = `t${randomUUID()}:`
+
+  beforeAll(async () => {
+    redis = await startTestRedis()
+    connection = redis.client()
+    log = new RedisChatLog(connection, { prefix, blockSliceMs: 200 }, testRedisHealth())
+  })
+  afterAll(async () => {
+    await log.close()
+    connection.disconnect()
+    await redis.stop()
+  })
+
+  it("still refuses another sender's id and answers its sender's retry with the first envelope", async () => {
+    const first = await log.append(message('legacy', 'bob'))
+    expect(await connection.hget(`${prefix}ids:r`, 'legacy')).toBe('1:bob')
+    // as an older version wrote it
+    await connection.hset(`${prefix}ids:r`, 'legacy', '1')
+
+    const refused = await log.append(message('legacy', 'alice')).then(
+      () => null,
+      (error: unknown) => error
+    )
+    expect(refused).toBeInstanceOf(MqchatError)
+    expect((refused as MqchatError).code).toBe('id_taken')
+    const retry = await log.append(message('legacy', 'bob'))
+    expect(retry).toMatchObject({ duplicate: true, envelope: first.envelope })
+    expect(await log.lastSeq('r')).toBe(1)
+  })
+})
