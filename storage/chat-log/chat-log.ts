@@ -34,8 +34,11 @@ export interface LogEntry {
  * Guarantees every implementation keeps (checked by `describeChatLogContract`):
  * - `append` resolves only once the message is durably stored; a process crash after that loses nothing.
  * - Per room, `seq` runs 1, 2, 3, … with no gap and no reuse, also across restarts and concurrent appends.
- * - Appending an existing `(room, id)` resolves with the first envelope and `duplicate: true`,
- *   also when both appends are in flight at once.
+ * - Appending an existing `(room, id)` from the same sender resolves with the first envelope and
+ *   `duplicate: true`, also when both appends are in flight at once; from another sender it rejects
+ *   with MqchatError `id_taken` and never hands out the first sender's message.
+ * - A message that cannot be stored (e.g. not serializable) rejects alone with MqchatError
+ *   `invalid_message`, before it takes a seq; the messages appended with it are unaffected.
  * - Consumers see every appended entry at least once, in append order per room, until they `ack`
  *   it; entries fetched but not acked are fetched again after a restart, and entries a consumer
  *   fetched but has not acked for `claimIdleMs` are handed to the next consumer that fetches.
