@@ -30,7 +30,9 @@ export async function readCredentials(path: string): Promise<Credentials | null>
     if (typeof value.url === 'string' && typeof value.username === 'string' && typeof value.token === 'string') {
       return { url: value.url, username: value.username, token: value.token }
     }
-  } catch {}
+  } catch (error) {
+    throw new CliError(`${path} is not valid JSON (${(error as Error).message}): run \`mqchat login\` again`)
+  }
   throw new CliError(`${path} is not a valid credentials file: run \`mqchat login\` again`)
 }
 

@@ -26,7 +26,8 @@ export async function withTimeout<T>(promise: Promise<T>, ms: number, what: stri
 
 /**
  * An mqtt.js client (no automatic reconnect) whose listeners are attached before CONNECT, so that
- * nothing sent right after CONNACK is missed. Resolves with null when the broker refuses or closes.
+ * nothing sent right after CONNACK is missed. Resolves with null when the broker refuses or closes;
+ * `lastError` keeps why (a refusal or a reset is an expected answer in these tests, not a failure).
  */
 export async function openClient(
   url: string,
@@ -35,7 +36,9 @@ export async function openClient(
   onMessage?: (topic: string, payload: Buffer) => void
 ) {
   const client = mqtt.connect(url, { username: 'u', password: token, reconnectPeriod: 0, connectTimeout: 3000, ...options })
-  client.on('error', () => {})
+  client.on('error', (error) => {
+    openClient.lastError = error
+  })
   if (onMessage) client.on('message', onMessage)
   const connected = await new Promise<boolean>((resolve) => {
     client.once('connect', () => resolve(true))
@@ -45,6 +48,7 @@ export async function openClient(
   client.end(true)
   return null
 }
+openClient.lastError = null as Error | null
 
 /** What the publishers sent and what the cluster answered. */
 export class Ledger {

@@ -20,10 +20,14 @@ export function wrap(client: MqttClient): TestClient {
   const received: { topic: string; payload: any }[] = []
   const listeners = new Set<() => void>()
   client.on('message', (topic, payload) => {
-    let value: unknown = payload.toString()
+    const text = payload.toString()
+    let value: unknown = text
     try {
-      value = JSON.parse(payload.toString())
-    } catch {}
+      value = JSON.parse(text)
+    } catch (error) {
+      // not JSON (typing, generic topics): kept as text
+      if (!(error instanceof SyntaxError)) throw error
+    }
     received.push({ topic, payload: value })
     for (const listener of listeners) listener()
   })

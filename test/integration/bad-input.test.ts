@@ -20,7 +20,10 @@ function rawSession(port: number, bytes: Buffer): Promise<Buffer> {
       reject(new Error(`broker left the socket open; received ${Buffer.concat(chunks).toString('hex')}`))
     }, 5000)
     socket.on('data', (chunk) => chunks.push(chunk))
-    socket.on('error', () => {}) // a reset is one way of being closed
+    // a reset is one way of being closed ('close' follows); anything else fails the test
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ECONNRESET' && error.code !== 'EPIPE') reject(error)
+    })
     socket.on('close', () => {
       clearTimeout(timer)
       resolve(Buffer.concat(chunks))
