@@ -1,6 +1,7 @@
 import { MqchatError, unknownRoom } from '../core/errors.js'
 import { chatInputSchema } from '../core/message.js'
 import type { AccountsStore } from '../storage/accounts/accounts-store.js'
+import { roomForMember } from '../storage/accounts/room-access.js'
 import type { AppendResult, ChatLog } from '../storage/chat-log/chat-log.js'
 import type { UserDirectory } from './directory.js'
 import type { RateDecision, RateLimiter } from './rate-limiters/rate-limiter.js'
@@ -48,8 +49,7 @@ export function createChatPipeline(deps: ChatPipelineDeps, options: ChatPipeline
       return
     }
     if (directory.isMember(userId, roomId)) return
-    const room = await accounts.getRoom(roomId)
-    if (!room?.members.includes(userId)) throw unknownRoom(roomId)
+    await roomForMember(accounts, roomId, userId)
   }
 
   function parse(raw: RawMessage): unknown {

@@ -5,11 +5,11 @@ import { z } from 'zod'
 import { MqchatError } from '../../core/errors.js'
 import { jsonShape } from '../../core/json-shape.js'
 import { MESSAGE_DEPTH } from '../../core/message.js'
+import { roomForMember } from '../../storage/accounts/room-access.js'
 import type { ApiDeps } from '../deps.js'
 import { readHistory } from '../history-reader.js'
 import { currentUser, mayUseAnyRoom } from '../middleware/authenticate.js'
 import { validate } from '../validate.js'
-import { roomForMember } from './rooms.js'
 
 const seq = z.coerce.number().int().nonnegative()
 const historyQuerySchema = z.object({

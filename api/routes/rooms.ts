@@ -1,9 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { Router } from 'express'
 import { z } from 'zod'
-import { MqchatError, unknownRoom } from '../../core/errors.js'
+import { MqchatError } from '../../core/errors.js'
 import { ID_PATTERN } from '../../core/ids.js'
-import type { AccountsStore, Room } from '../../storage/accounts/accounts-store.js'
+import type { Room } from '../../storage/accounts/accounts-store.js'
+import { roomForMember } from '../../storage/accounts/room-access.js'
 import type { ApiDeps } from '../deps.js'
 import { currentUser } from '../middleware/authenticate.js'
 import { spend } from '../rate-limit.js'
@@ -26,13 +27,6 @@ const listRoomsSchema = z.object({
 export function directRoomId(a: string, b: string): string {
   const [first, second] = [a, b].sort()
   return `dm_${createHash('sha256').update(`${first}\n${second}`).digest('base64url').slice(0, 32)}`
-}
-
-/** The room, if the user is a member; otherwise the same 404 as for a room that does not exist. */
-export async function roomForMember(accounts: AccountsStore, roomId: string, user: string): Promise<Room> {
-  const room = ID_PATTERN.test(roomId) ? await accounts.getRoom(roomId) : null
-  if (!room?.members.includes(user)) throw unknownRoom(roomId)
-  return room
 }
 
 /** /v1/rooms: list, create (group or direct), read, add and remove members. */
