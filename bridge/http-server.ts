@@ -14,6 +14,8 @@ export interface HttpServerOptions {
   maxFrameBytes: number
   /** Serve HTTPS and WSS with these (reloaded on SIGHUP) instead of HTTP and WS. */
   tls: TlsCredentials | null
+  /** Told of listener errors after start-up (EMFILE on accept, say), which must not end the process. */
+  onListenerError(error: Error): void
 }
 
 /** One HTTP(S) port: the REST API and, at /mqtt, MQTT over WebSocket (frames up to `maxFrameBytes`). */
@@ -49,8 +51,10 @@ export async function listenHttp(
     socket.once('close', clear)
   })
   const wss = attachWebSocket(aedes, server, '/mqtt', options.maxFrameBytes, guards)
+  const listening = await listen(server, port, host, tls ? 'HTTPS' : 'HTTP')
+  server.on('error', options.onListenerError)
   return {
-    port: await listen(server, port, host, tls ? 'HTTPS' : 'HTTP'),
+    port: listening,
     /** Stops accepting and ends every connection, WebSocket ones too (closeAllConnections skips upgraded sockets). */
     close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()))

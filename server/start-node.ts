@@ -1,3 +1,4 @@
+import type { Server } from 'node:net'
 import { Registry } from 'prom-client'
 import { createApp } from '../api/app.js'
 import { configurePasswordHashing } from '../api/passwords.js'
@@ -119,12 +120,14 @@ export async function startNode(config: Config, logger: Logger, parts: NodeParts
       const mqtt = await listenTcp(broker.aedes, guards, config.MQCHAT_HOST, config.MQCHAT_MQTT_PORT)
       // stop accepting; the broker's close ends the open connections
       cleanup.push(async () => void mqtt.server.close())
+      keepListening(mqtt.server, 'MQTT', logger)
       mqttPort = mqtt.port
     }
     let mqttsPort: number | null = null
     if (parts.serve.mqtt && tls) {
       const mqtts = await listenTls(broker.aedes, guards, tls, config.MQCHAT_HOST, config.MQCHAT_MQTTS_PORT)
       cleanup.push(async () => void mqtts.server.close())
+      keepListening(mqtts.server, 'MQTT over TLS', logger)
       mqttsPort = mqtts.port
     }
     let httpPort: number | null = null
@@ -156,6 +159,7 @@ export async function startNode(config: Config, logger: Logger, parts: NodeParts
         }
       )
       const http = await listenHttp(app, broker.aedes, guards, {
+        onListenerError: (err) => logger.error({ err, listener: 'HTTP' }, 'listener error'),
         host: config.MQCHAT_HOST,
         port: config.MQCHAT_HTTP_PORT,
         // room for one largest chat message plus MQTT framing and a batch of small packets
@@ -184,4 +188,9 @@ export async function startNode(config: Config, logger: Logger, parts: NodeParts
     await closeAll()
     throw error
   }
+}
+
+/** After start-up a listener's 'error' (EMFILE on accept, say) is logged: it must not end the process. */
+function keepListening(server: Server, what: string, logger: Logger): void {
+  server.on('error', (err) => logger.error({ err, listener: what }, 'listener error'))
 }
