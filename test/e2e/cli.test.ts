@@ -253,7 +253,7 @@ describe('mqchat client commands (login, rooms, send, history, tail) against a r
       code: 1,
       signal: null,
       stdout: '',
-      stderr: 'mqchat: unauthenticated: a valid Bearer token is required (run `mqchat login`)\n'
+      stderr: 'mqchat: unauthenticated: a valid Bearer token or API key is required (run `mqchat login`)\n'
     })
   })
 

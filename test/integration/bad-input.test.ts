@@ -265,7 +265,7 @@ describe('bad input gets its documented answer and the node keeps serving everyo
       await malloryClient.client.publishAsync(`presence/${alice.id}`, forged, { qos: 1 })
 
       // positive control: a fresh subscriber still gets the true retained state
-      const late = await connect(trudy.token)
+      const late = await connect(bob.token)
       await late.client.subscribeAsync(`presence/${alice.id}`, { qos: 1 })
       const [current] = await late.waitFor(`presence/${alice.id}`)
       expect(current).toMatchObject({ status: 'online' })

@@ -144,6 +144,8 @@ describe('cluster: broker nodes over Redis, history and accounts in MongoDB', ()
   it('presence counts devices across nodes: online while any device is connected anywhere', async () => {
     const frank = await rest.register('frank')
     const watcher = await rest.register('watcher')
+    // presence is visible only to users who share a room
+    await rest.createRoom(frank.token, 'devices', ['watcher'])
     const watch = await connect(nodes[2]!.mqttUrl, watcher.token)
     await watch.client.subscribeAsync(`presence/${frank.id}`, { qos: 1 })
     const phone = await connect(nodes[0]!.mqttUrl, frank.token)
