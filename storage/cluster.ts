@@ -51,8 +51,12 @@ export async function connectMongo(url: string): Promise<MongoClient> {
     await client.db('admin').command({ ping: 1 })
     return client
   } catch (error) {
-    await client.close().catch(() => undefined)
-    throw new ServiceUnreachable('MongoDB', url, error)
+    // the failure to reach it is the one to report; one to close it too goes along as its cause
+    const closeError = await client.close().then(
+      () => null,
+      (failure: unknown) => failure
+    )
+    throw new ServiceUnreachable('MongoDB', url, closeError ? new AggregateError([error, closeError], (error as Error).message) : error)
   }
 }
 
