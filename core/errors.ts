@@ -63,7 +63,7 @@ export class AddressInUse extends Error {
 /** A backing service that cannot be reached at start-up: the message is the one line to print. */
 export class ServiceUnreachable extends Error {
   constructor(service: string, url: string, cause: unknown) {
-    super(`cannot reach ${service} at ${redactUrl(url)}: ${messageOf(cause)}`)
+    super(`cannot reach ${service} at ${redactUrl(url)}: ${messageOf(cause)}`, { cause })
     this.name = 'ServiceUnreachable'
   }
 }
@@ -71,7 +71,7 @@ export class ServiceUnreachable extends Error {
 /** A backing service that was reached but refused what start-up asked of it (e.g. creating indexes). */
 export class ServiceFailed extends Error {
   constructor(service: string, action: string, cause: unknown) {
-    super(`${service} failed ${action}: ${messageOf(cause)}`)
+    super(`${service} failed ${action}: ${messageOf(cause)}`, { cause })
     this.name = 'ServiceFailed'
   }
 }
