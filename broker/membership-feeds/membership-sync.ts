@@ -21,7 +21,7 @@ export interface MembershipSyncOptions {
  */
 export function membershipSync(
   directory: UserDirectory,
-  accounts: AccountsStore,
+  accounts: Pick<AccountsStore, 'roomsOf'>,
   logger: Logger,
   options: MembershipSyncOptions = {}
 ): MembershipListener {
