@@ -174,6 +174,47 @@ export function describeChatLogContract(name: string, makeHarness: () => Promise
       expect(await ctx.store.pendingCount()).toBe(0)
     })
 
+    it('feeds a named group every entry appended after its first use, independently of the persisters, across a restart', async () => {
+      await ctx.store.append(message('r', 'before'))
+      expect(await ctx.store.group('push').fetch('pusher-1', 10, 0)).toEqual([])
+      for (let i = 1; i <= 4; i++) await ctx.store.append(message('r', `m${i}`))
+      const persisted = await ctx.store.fetch('worker-1', 10, 0)
+      await ctx.store.ack(persisted.map((e) => e.position))
+      const push = ctx.store.group('push')
+      const first = await push.fetch('pusher-1', 2, 0)
+      expect(first.map((e) => e.envelope.id)).toEqual(['m1', 'm2'])
+      await push.ack(first.map((e) => e.position))
+      const second = await push.fetch('pusher-1', 10, 0)
+      expect(second.map((e) => e.envelope.id)).toEqual(['m3', 'm4'])
+      expect(await push.backlog()).toBe(2)
+      await ctx.restart()
+      await ctx.store.append(message('r', 'm5'))
+      const again = ctx.store.group('push')
+      // the unacked entries come again first; the new one with them or right after
+      const seen: string[] = []
+      for (let batch = await again.fetch('pusher-1', 10, 0); batch.length > 0; batch = await again.fetch('pusher-1', 10, 0)) {
+        seen.push(...batch.map((e) => e.envelope.id))
+        await again.ack(batch.map((e) => e.position))
+      }
+      expect(seen).toEqual(['m3', 'm4', 'm5'])
+      expect(await again.pendingCount()).toBe(0)
+      expect(await again.backlog()).toBe(0)
+      expect((await ctx.store.fetch('worker-1', 10, 0)).map((e) => e.envelope.id)).toEqual(['m5'])
+    })
+
+    it("hands a named group's unacknowledged entries to its next consumer after claimIdleMs", async () => {
+      const push = ctx.store.group('push')
+      await push.fetch('pusher-dead', 10, 0)
+      for (let i = 1; i <= 3; i++) await ctx.store.append(message('r', `m${i}`))
+      expect(await push.fetch('pusher-dead', 10, 0)).toHaveLength(3)
+      expect(await push.fetch('pusher-alive', 10, 0)).toEqual([])
+      await new Promise((resolve) => setTimeout(resolve, CLAIM_IDLE_MS + 100))
+      const claimed = await push.fetch('pusher-alive', 10, 0)
+      expect(claimed.map((e) => e.envelope.id)).toEqual(['m1', 'm2', 'm3'])
+      await push.ack(claimed.map((e) => e.position))
+      expect(await push.pendingCount()).toBe(0)
+    })
+
     it('wakes a blocked fetch on append and ends it on abort', async () => {
       const waiting = ctx.store.fetch('worker-1', 10, 5000)
       setTimeout(() => void ctx.store.append(message('r', 'late')), 50)

@@ -28,6 +28,19 @@ export interface LogEntry {
 }
 
 /**
+ * One consumer group's view of the log: every entry appended after the group was first used,
+ * at least once, with the same fetch/ack/claim semantics as the chat log's own (persister) group.
+ * Groups are independent: what one acknowledges another still fetches.
+ */
+export interface ConsumerGroup {
+  fetch(consumer: string, count: number, blockMs: number, signal?: AbortSignal): Promise<LogEntry[]>
+  ack(positions: string[]): Promise<void>
+  pendingCount(): Promise<number>
+  /** Entries appended but not yet acknowledged by this group. */
+  backlog(): Promise<number>
+}
+
+/**
  * The chat log and per-room sequencer: the durable record every message passes
  * before it is acknowledged to its sender.
  *
@@ -67,5 +80,10 @@ export interface ChatLog {
   pendingCount(): Promise<number>
   /** Entries appended but not yet acknowledged by the consumer group: how far the persisters lag. */
   backlog(): Promise<number>
+  /**
+   * A second, named consumer group (e.g. `push`) beside the persisters' one. It sees the entries
+   * appended from its first use on (the group is created then and kept across restarts).
+   */
+  group(name: string): ConsumerGroup
   close(): Promise<void>
 }

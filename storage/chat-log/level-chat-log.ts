@@ -1,8 +1,9 @@
 import { buildEnvelope, encodeEnvelope } from '../../core/envelope.js'
 import type { Envelope } from '../../core/message.js'
 import { pad, type StringLevel } from '../level.js'
-import type { AppendResult, ChatLog, LogEntry, NewMessage, TailEntry } from './chat-log.js'
+import type { AppendResult, ChatLog, ConsumerGroup, LogEntry, NewMessage, TailEntry } from './chat-log.js'
 import { duplicateFor, unserializable } from './duplicate.js'
+import { LevelConsumerGroup } from './level-consumer-group.js'
 
 interface Pending {
   message: NewMessage
@@ -22,7 +23,9 @@ export interface LevelChatLogOptions {
  *   m!{room}!{seq}  -> envelope JSON      (the room's log, read by seq)
  *   i!{room}!{id}   -> seq                (idempotency index)
  *   s!{room}        -> last seq
- *   f!{position}    -> envelope JSON      (the consumer feed; deleted on ack)
+ *   f!{position}    -> envelope JSON      (the persisters' feed; deleted on ack)
+ *   G!{group}       -> ''                 (a named consumer group, see `group`)
+ *   g!{group}!{pos} -> envelope JSON      (that group's feed; deleted on its ack)
  *   position        -> last feed position
  * Appends are group-committed: all appends waiting while a batch is written go
  * into the next single atomic LevelDB batch.
@@ -34,23 +37,31 @@ export class LevelChatLog implements ChatLog {
   private readonly inflight = new Map<string, Promise<AppendResult>>()
   private readonly lastSeqs = new Map<string, number>()
   private position = 0
-  /** Entries in the consumer feed (appended, not yet acked). */
-  private feedLength = 0
-  private fetchedUpTo = ''
-  /** Fetched, not yet acked: position -> when it was fetched and what it holds. */
-  private readonly unacked = new Map<string, { fetchedAt: number; entry: LogEntry }>()
-  private readonly waiters = new Set<() => void>()
+  private readonly persisters: LevelConsumerGroup
+  /** Named groups; those in `unregistered` get their `G!` key with the next batch. */
+  private readonly groups = new Map<string, LevelConsumerGroup>()
+  private readonly unregistered = new Set<string>()
   private readonly tailListeners = new Set<(entry: TailEntry) => void>()
 
   private constructor(
     private readonly log: StringLevel,
     private readonly options: LevelChatLogOptions
-  ) {}
+  ) {
+    this.persisters = new LevelConsumerGroup(log, 'f!', this.claimIdleMs)
+  }
+
+  private get claimIdleMs(): number {
+    return this.options.claimIdleMs ?? 30_000
+  }
 
   static async open(db: StringLevel, options: LevelChatLogOptions = {}): Promise<LevelChatLog> {
     const chatLog = new LevelChatLog(db, options)
     chatLog.position = Number((await chatLog.log.get('position')) ?? 0)
-    chatLog.feedLength = (await db.keys({ gt: 'f!', lt: 'f!~' }).all()).length
+    await chatLog.persisters.load()
+    for (const key of await db.keys({ gt: 'G!', lt: 'G!~' }).all()) {
+      const name = key.slice(2)
+      chatLog.groups.set(name, await new LevelConsumerGroup(db, `g!${name}!`, chatLog.claimIdleMs).load())
+    }
     return chatLog
   }
 
@@ -86,6 +97,8 @@ export class LevelChatLog implements ChatLog {
     const batch = this.queue
     this.queue = []
     const touched = new Set<string>()
+    const feeds = [this.persisters, ...this.groups.values()]
+    const registering = [...this.unregistered]
     try {
       const known = await this.log.getMany(batch.map(({ message }) => `i!${message.room}!${message.id}`))
       await this.loadLastSeqs(batch.map(({ message }) => message.room))
@@ -112,15 +125,17 @@ export class LevelChatLog implements ChatLog {
         ops.push(
           { type: 'put', key: `m!${message.room}!${pad(seq)}`, value: payload },
           { type: 'put', key: `i!${message.room}!${message.id}`, value: String(seq) },
-          { type: 'put', key: `f!${pad(this.position, 16)}`, value: payload }
+          ...feeds.map((feed) => ({ type: 'put' as const, key: feed.key(this.position), value: payload }))
         )
         outcomes.push({ appended: { envelope, payload, duplicate: false } })
       }
       for (const room of touched) ops.push({ type: 'put', key: `s!${room}`, value: String(this.lastSeqs.get(room)) })
       ops.push({ type: 'put', key: 'position', value: String(this.position) })
+      for (const name of registering) ops.push({ type: 'put', key: `G!${name}`, value: '' })
       if (touched.size > 0) await this.log.batch(ops, { sync: this.options.sync ?? false })
+      if (touched.size > 0) for (const name of registering) this.unregistered.delete(name)
       const appended = outcomes.flatMap((outcome) => ('appended' in outcome ? [outcome.appended] : []))
-      this.feedLength += appended.length
+      for (const feed of feeds) feed.appended(appended.length)
       const firsts = await this.loadKnown(batch, outcomes)
       for (const [index, pending] of batch.entries()) {
         const outcome = outcomes[index] as Outcome
@@ -128,10 +143,7 @@ export class LevelChatLog implements ChatLog {
         else if ('appended' in outcome) pending.resolve(outcome.appended)
         else settle(pending, firsts.get(index) as AppendResult)
       }
-      if (touched.size > 0) {
-        this.wake()
-        for (const result of appended) this.emitTail(result)
-      }
+      if (touched.size > 0) for (const result of appended) this.emitTail(result)
     } catch (error) {
       for (const room of touched) this.lastSeqs.delete(room)
       for (const pending of batch) pending.reject(error)
@@ -181,73 +193,36 @@ export class LevelChatLog implements ChatLog {
     return this.lastSeqs.get(room) ?? 0
   }
 
-  async fetch(_consumer: string, count: number, blockMs: number, signal?: AbortSignal): Promise<LogEntry[]> {
-    const stale = this.reclaim(count)
-    if (stale.length > 0) return stale
-    const entries = await this.readFeed(count)
-    if (entries.length > 0 || blockMs <= 0 || signal?.aborted) return entries
-    await this.waitForAppend(blockMs, signal)
-    return this.readFeed(count)
-  }
-
-  private async readFeed(count: number): Promise<LogEntry[]> {
-    const range = { gt: this.fetchedUpTo ? `f!${this.fetchedUpTo}` : 'f!', lt: 'f!~', limit: count }
-    const rows = await this.log.iterator(range).all()
-    const entries = rows.map(([key, value]) => ({ position: key.slice(2), envelope: JSON.parse(value) as Envelope }))
-    const last = entries.at(-1)
-    if (last) this.fetchedUpTo = last.position
-    const fetchedAt = Date.now()
-    for (const entry of entries) this.unacked.set(entry.position, { fetchedAt, entry })
-    return entries
-  }
-
-  private reclaim(count: number): LogEntry[] {
-    const idleBefore = Date.now() - (this.options.claimIdleMs ?? 30_000)
-    const stale: LogEntry[] = []
-    for (const [, held] of this.unacked) {
-      if (stale.length >= count) break
-      if (held.fetchedAt > idleBefore) continue
-      held.fetchedAt = Date.now()
-      stale.push(held.entry)
+  group(name: string): ConsumerGroup {
+    let group = this.groups.get(name)
+    if (!group) {
+      // fed from the next batch on; its key is written in that batch, so a restart keeps feeding it
+      group = new LevelConsumerGroup(this.log, `g!${name}!`, this.claimIdleMs)
+      this.groups.set(name, group)
+      this.unregistered.add(name)
     }
-    return stale
+    return group
   }
 
-  private waitForAppend(blockMs: number, signal?: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer)
-        this.waiters.delete(done)
-        signal?.removeEventListener('abort', done)
-        resolve()
-      }
-      const timer = setTimeout(done, blockMs)
-      this.waiters.add(done)
-      signal?.addEventListener('abort', done)
-    })
+  fetch(consumer: string, count: number, blockMs: number, signal?: AbortSignal): Promise<LogEntry[]> {
+    return this.persisters.fetch(consumer, count, blockMs, signal)
   }
 
-  private wake(): void {
-    for (const waiter of [...this.waiters]) waiter()
+  ack(positions: string[]): Promise<void> {
+    return this.persisters.ack(positions)
   }
 
-  async ack(positions: string[]): Promise<void> {
-    if (positions.length === 0) return
-    await this.log.batch(positions.map((position) => ({ type: 'del', key: `f!${position}` })))
-    for (const position of positions) if (this.unacked.delete(position)) this.feedLength -= 1
+  backlog(): Promise<number> {
+    return this.persisters.backlog()
   }
 
-  async backlog(): Promise<number> {
-    return this.feedLength
-  }
-
-  async pendingCount(): Promise<number> {
-    return this.unacked.size
+  pendingCount(): Promise<number> {
+    return this.persisters.pendingCount()
   }
 
   async close(): Promise<void> {
     while (this.flushing || this.scheduled || this.queue.length > 0) await new Promise((r) => setImmediate(r))
-    this.wake()
+    for (const feed of [this.persisters, ...this.groups.values()]) feed.wake()
   }
 }
 

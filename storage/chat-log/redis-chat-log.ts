@@ -2,8 +2,9 @@ import type { Redis } from 'ioredis'
 import { splitEnvelope } from '../../core/envelope.js'
 import type { Envelope } from '../../core/message.js'
 import type { RedisHealth } from '../redis-health.js'
-import type { AppendResult, ChatLog, LogEntry, NewMessage, TailEntry } from './chat-log.js'
+import type { AppendResult, ChatLog, ConsumerGroup, LogEntry, NewMessage, TailEntry } from './chat-log.js'
 import { idTaken, unserializable } from './duplicate.js'
+import { groupsOf, RedisConsumerGroup } from './redis-consumer-group.js'
 
 export interface RedisChatLogOptions {
   /** Prefix of every key; one per deployment (tests use one per suite). */
@@ -73,9 +74,8 @@ return {seq, payload, 0}
 export class RedisChatLog implements ChatLog {
   private readonly options: RedisChatLogOptions
   private readonly blocking: Redis
-  private readonly pendingDrained = new Set<string>()
-  private readonly lastClaim = new Map<string, number>()
-  private groupReady: Promise<void> | null = null
+  private readonly persisters: RedisConsumerGroup
+  private readonly groups = new Map<string, RedisConsumerGroup>()
   private readonly tailListeners = new Set<(entry: TailEntry) => void>()
   private tailing: Promise<void> | null = null
   private tailConnection: Redis | null = null
@@ -89,9 +89,7 @@ export class RedisChatLog implements ChatLog {
   ) {
     this.options = { ...REDIS_CHAT_LOG_DEFAULTS, ...options }
     this.blocking = health.watch(redis.duplicate(), 'chat-log-blocking')
-    // a read whose reply died with the connection (Redis restarted) left entries pending that no
-    // consumer saw: each consumer re-reads its own pending entries first, not after `claimIdleMs`
-    for (const connection of [redis, this.blocking]) connection.on('close', () => this.pendingDrained.clear())
+    this.persisters = this.makeGroup(this.options.group, '0')
     redis.defineCommand('mqchatAppend', { numberOfKeys: 4, lua: APPEND_SCRIPT })
   }
 
@@ -171,95 +169,57 @@ export class RedisChatLog implements ChatLog {
     void loop()
   }
 
-  private ensureGroup(): Promise<void> {
-    this.groupReady ??= this.redis.xgroup('CREATE', this.key('log'), this.options.group, '0', 'MKSTREAM').then(
-      () => undefined,
-      (error: Error) => {
-        if (!error.message.includes('BUSYGROUP')) throw error
-      }
-    )
-    return this.groupReady
+  private makeGroup(group: string, startAt: '0' | '$'): RedisConsumerGroup {
+    const { blockSliceMs, claimIdleMs } = this.options
+    const options = { stream: this.key('log'), group, blockSliceMs, claimIdleMs, startAt }
+    return new RedisConsumerGroup(this.redis, this.blocking, options, () => this.trimNow())
   }
 
-  async fetch(consumer: string, count: number, blockMs: number, signal?: AbortSignal): Promise<LogEntry[]> {
-    await this.ensureGroup()
-    if (!this.pendingDrained.has(consumer)) {
-      const pending = await this.readGroup(consumer, count, '0')
-      if (pending.length > 0) return pending
-      this.pendingDrained.add(consumer)
+  group(name: string): ConsumerGroup {
+    if (name === this.options.group) return this.persisters
+    let group = this.groups.get(name)
+    if (!group) {
+      // a group added later starts at the newest entry: earlier ones may already be trimmed
+      group = this.makeGroup(name, '$')
+      this.groups.set(name, group)
     }
-    // claiming is a round trip per fetch; entries only become claimable after claimIdleMs anyway
-    if (Date.now() - (this.lastClaim.get(consumer) ?? 0) >= this.options.claimIdleMs / 4) {
-      this.lastClaim.set(consumer, Date.now())
-      const claimed = await this.claimIdle(consumer, count)
-      if (claimed.length > 0) return claimed
-    }
-    const deadline = Date.now() + Math.max(blockMs, 0)
-    for (;;) {
-      const slice = Math.min(this.options.blockSliceMs, deadline - Date.now())
-      const entries = await this.readGroup(consumer, count, '>', slice > 0 ? slice : undefined)
-      if (entries.length > 0 || slice <= 0 || signal?.aborted || Date.now() >= deadline) return entries
-    }
+    return group
   }
 
-  private async readGroup(consumer: string, count: number, from: '0' | '>', blockMs?: number): Promise<LogEntry[]> {
-    const args: (string | number)[] = ['GROUP', this.options.group, consumer, 'COUNT', count]
-    if (blockMs !== undefined) args.push('BLOCK', Math.ceil(blockMs))
-    args.push('STREAMS', this.key('log'), from)
-    const client = blockMs !== undefined ? this.blocking : this.redis
-    const reply = (await client.call('XREADGROUP', ...args)) as [string, [string, string[] | null][]][] | null
-    const rows = reply?.[0]?.[1] ?? []
-    return rows.flatMap(([position, fields]) => (fields ? [{ position, envelope: JSON.parse(fields[1] as string) as Envelope }] : []))
+  fetch(consumer: string, count: number, blockMs: number, signal?: AbortSignal): Promise<LogEntry[]> {
+    return this.persisters.fetch(consumer, count, blockMs, signal)
   }
 
-  /** Entries another consumer fetched and left unacknowledged for `claimIdleMs` (a dead worker). */
-  private async claimIdle(consumer: string, count: number): Promise<LogEntry[]> {
-    const reply = (await this.redis.call(
-      'XAUTOCLAIM',
-      this.key('log'),
-      this.options.group,
-      consumer,
-      this.options.claimIdleMs,
-      '0-0',
-      'COUNT',
-      count
-    )) as [string, [string, string[] | null][]]
-    return (reply[1] ?? []).flatMap(([position, fields]) =>
-      fields ? [{ position, envelope: JSON.parse(fields[1] as string) as Envelope }] : []
-    )
+  ack(positions: string[]): Promise<void> {
+    return this.persisters.ack(positions)
   }
 
-  async ack(positions: string[]): Promise<void> {
-    if (positions.length === 0) return
-    await this.redis.xack(this.key('log'), this.options.group, ...positions)
+  private async trimNow(): Promise<void> {
     if (Date.now() - this.lastTrim > 5000) {
       this.lastTrim = Date.now()
       await this.trim()
     }
   }
 
-  /** Drops what every consumer has acked and every tail reader has long seen. */
+  /** Drops what every consumer group has acked and every tail reader has long seen. */
   private async trim(): Promise<void> {
-    const groups = (await this.redis.call('XINFO', 'GROUPS', this.key('log'))) as unknown[][]
-    const group = groups.map(toRecord).find((g) => g.name === this.options.group)
-    const pending = (await this.redis.xpending(this.key('log'), this.options.group)) as [number, string | null, ...unknown[]]
-    const bounds = [String(group?.['last-delivered-id'] ?? '0-0'), `${Date.now() - this.options.tailRetentionMs}-0`]
-    if (pending[1]) bounds.push(pending[1])
+    const stream = this.key('log')
+    const bounds = [`${Date.now() - this.options.tailRetentionMs}-0`]
+    for (const group of await groupsOf(this.redis, stream)) {
+      bounds.push(String(group['last-delivered-id'] ?? '0-0'))
+      const pending = (await this.redis.xpending(stream, String(group.name))) as [number, string | null, ...unknown[]]
+      if (pending[1]) bounds.push(pending[1])
+    }
     const minId = bounds.reduce((a, b) => (compareIds(a, b) <= 0 ? a : b))
-    await this.redis.xtrim(this.key('log'), 'MINID', '~', minId)
+    await this.redis.xtrim(stream, 'MINID', '~', minId)
   }
 
-  async backlog(): Promise<number> {
-    await this.ensureGroup()
-    const groups = (await this.redis.call('XINFO', 'GROUPS', this.key('log'))) as unknown[][]
-    const group = groups.map(toRecord).find((g) => g.name === this.options.group)
-    return Number(group?.lag ?? 0) + Number(group?.pending ?? 0)
+  backlog(): Promise<number> {
+    return this.persisters.backlog()
   }
 
-  async pendingCount(): Promise<number> {
-    await this.ensureGroup()
-    const summary = (await this.redis.xpending(this.key('log'), this.options.group)) as [number, ...unknown[]]
-    return Number(summary[0])
+  pendingCount(): Promise<number> {
+    return this.persisters.pendingCount()
   }
 
   async close(): Promise<void> {
@@ -280,12 +240,6 @@ function encode(message: NewMessage, ts: number): { head: string; tail: string }
   } catch (error) {
     throw unserializable(error)
   }
-}
-
-function toRecord(flat: unknown[]): Record<string, unknown> {
-  const record: Record<string, unknown> = {}
-  for (let i = 0; i + 1 < flat.length; i += 2) record[String(flat[i])] = flat[i + 1]
-  return record
 }
 
 function compareIds(a: string, b: string): number {
