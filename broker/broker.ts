@@ -60,6 +60,8 @@ export type MqchatBrokerOptions = BrokerOptions &
     presenceSweepMs: number
     /** A connection that sends no CONNECT this long after it opened is closed. */
     connectTimeoutMs: number
+    /** Aedes heartbeat: wills of a node silent 3 heartbeats are published, checked every 4. */
+    heartbeatMs: number
   }
 
 export interface MqchatBroker {
@@ -101,6 +103,7 @@ export async function createBroker(deps: BrokerDeps, options: MqchatBrokerOption
 
   const aedes = new Aedes({
     connectTimeout: options.connectTimeoutMs,
+    heartbeatInterval: options.heartbeatMs,
     persistence,
     mq,
     preConnect(client, packet, callback) {

@@ -111,7 +111,8 @@ export async function startNode(config: Config, logger: Logger, parts: NodeParts
         resetStalePresence: parts.resetStalePresence,
         offlineReplayLimit: config.MQCHAT_OFFLINE_REPLAY_LIMIT,
         presenceSweepMs: Math.max(config.MQCHAT_NODE_TTL_MS / 3, 100),
-        connectTimeoutMs: config.MQCHAT_CONNECT_TIMEOUT_MS
+        connectTimeoutMs: config.MQCHAT_CONNECT_TIMEOUT_MS,
+        heartbeatMs: config.MQCHAT_BROKER_HEARTBEAT_MS
       }
     )
     cleanup.push(() => broker.close())
