@@ -115,36 +115,23 @@ export const configSchema = z.object({
     .min(1024)
     .max(268_435_455)
     .optional()
-    .describe(
-      'Largest MQTT packet on any listener; a bigger one closes the socket as its header arrives (default: largest chat message + 8 KiB)'
-    ),
+    .describe('Largest MQTT packet on any listener; a bigger one closes the socket as its header arrives (default: largest chat message + 8 KiB)'),
   MQCHAT_CONNECT_TIMEOUT_MS: z.coerce
     .number()
     .int()
     .min(100)
     .default(10_000)
     .describe('A socket that has not sent CONNECT (or finished its TLS handshake or HTTP request headers) this long is closed'),
-  MQCHAT_MAX_CONNECTIONS: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .default(20_000)
-    .describe('Open sockets on this node over all listeners (0: no cap)'),
+  MQCHAT_MAX_CONNECTIONS: z.coerce.number().int().min(0).default(20_000).describe('Open sockets on this node over all listeners (0: no cap)'),
   MQCHAT_MAX_CONNECTIONS_PER_IP: z.coerce
     .number()
     .int()
     .min(0)
     .default(1000)
     .describe('Open sockets per client address on this node over all listeners (0: no cap; raise it behind a proxy)'),
-  MQCHAT_TLS_CERT: z
-    .string()
-    .min(1)
-    .optional()
-    .describe('PEM certificate chain file: enables MQTT over TLS and HTTPS/WSS (with MQCHAT_TLS_KEY); reloaded on SIGHUP'),
+  MQCHAT_TLS_CERT: z.string().min(1).optional().describe('PEM certificate chain file: enables MQTT over TLS and HTTPS/WSS (with MQCHAT_TLS_KEY); reloaded on SIGHUP'),
   MQCHAT_TLS_KEY: z.string().min(1).optional().describe('PEM private key file of MQCHAT_TLS_CERT'),
-  MQCHAT_MQTTS_PORT: port(8883).describe(
-    'MQTT over TLS port, listening only when MQCHAT_TLS_CERT and MQCHAT_TLS_KEY are set (0 picks a free port)'
-  ),
+  MQCHAT_MQTTS_PORT: port(8883).describe('MQTT over TLS port, listening only when MQCHAT_TLS_CERT and MQCHAT_TLS_KEY are set (0 picks a free port)'),
   MQCHAT_OFFLINE_REPLAY_LIMIT: z.coerce
     .number()
     .int()
@@ -178,9 +165,7 @@ export const configSchema = z.object({
     .int()
     .min(100)
     .default(60_000)
-    .describe(
-      "How often a node announces itself to the others (Aedes heartbeat); a node silent 3 heartbeats is dead and its clients' wills are published within 4 more"
-    ),
+    .describe('How often a node announces itself (Aedes heartbeat); 3 missed: the node is dead, its clients’ wills are published'),
   MQCHAT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level')
 })
 
