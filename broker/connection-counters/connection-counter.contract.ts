@@ -43,6 +43,19 @@ export function describeConnectionCounterContract(name: string, makeHarness: () 
       await harness.destroy()
     })
 
+    it('answers which users are online now', async () => {
+      const { counter } = await start('n1')
+      await counter.increment('alice')
+      await counter.increment('bob')
+      await counter.decrement('bob')
+      expect(await counter.online(['carol', 'bob', 'alice'])).toEqual(['alice'])
+      expect(await counter.online([])).toEqual([])
+      if (!harness.shared) return
+      const { counter: other } = await start('n2')
+      await other.increment('carol')
+      expect(await counter.online(['alice', 'bob', 'carol'])).toEqual(['alice', 'carol'])
+    })
+
     it('counts per user and never below zero', async () => {
       const { counter, reaped } = await start('n1')
       expect(reaped).toEqual([])

@@ -4,6 +4,8 @@ export interface ConnectionCounter {
   increment(userId: string): Promise<number>
   /** Returns the count after removing one connection (never below 0). */
   decrement(userId: string): Promise<number>
+  /** Those of `userIds` with at least one open connection on any node (in the order given). */
+  online(userIds: string[]): Promise<string[]>
   /**
    * Forgets the connections of nodes that stopped without saying so (crashed) and returns the
    * users left with none, whose presence is now offline. Called periodically by every node.

@@ -17,6 +17,10 @@ export class LocalConnectionCounter implements ConnectionCounter {
     return count
   }
 
+  async online(userIds: string[]): Promise<string[]> {
+    return userIds.filter((userId) => (this.counts.get(userId) ?? 0) > 0)
+  }
+
   async reapDeadNodes(): Promise<string[]> {
     return []
   }

@@ -94,6 +94,19 @@ export class RedisConnectionCounter implements ConnectionCounter {
     return this.change(userId, -1)
   }
 
+  /** A user's hash holds only positive counts (CHANGE deletes the rest): any field means online. */
+  async online(userIds: string[]): Promise<string[]> {
+    if (userIds.length === 0) return []
+    const pipeline = this.redis.pipeline()
+    for (const userId of userIds) pipeline.hlen(this.key('connections', userId))
+    const replies = (await pipeline.exec()) ?? []
+    return userIds.filter((_, index) => {
+      const [error, fields] = replies[index] ?? [new Error('no reply'), 0]
+      if (error) throw error
+      return Number(fields) > 0
+    })
+  }
+
   async reapDeadNodes(): Promise<string[]> {
     const offline = this.started ? [] : await this.start()
     const nodes = await this.redis.smembers(this.key('nodes'))
