@@ -4,6 +4,7 @@ import type { ApiDeps, ApiOptions } from './deps.js'
 import { authenticate, requireUser, serviceMessageScopes } from './middleware/authenticate.js'
 import { requireMetricsToken } from './middleware/metrics-token.js'
 import { notFound, problemHandler } from './middleware/problem.js'
+import { docsRoutes } from './openapi/docs-routes.js'
 import { accountRoutes } from './routes/account.js'
 import { adminRoutes } from './routes/admin.js'
 import { authRoutes } from './routes/auth.js'
@@ -21,6 +22,7 @@ export function createApp(deps: ApiDeps, options: ApiOptions): Express {
   app.use(express.json({ limit: options.maxMessageBytes * 2, strict: false }))
   app.use('/metrics', requireMetricsToken(options.metricsToken))
   app.use(healthRoutes(deps))
+  app.use(docsRoutes())
   app.use('/v1/auth', accountRoutes(deps))
   app.use('/v1/auth', authRoutes(deps, options))
   app.use('/v1/admin', adminRoutes(deps))

@@ -7,7 +7,7 @@ import { newUserSchema } from '../new-user.js'
 import { hashPassword, verifyPassword } from '../passwords.js'
 import { validate } from '../validate.js'
 
-const passwordChangeSchema = z.object({
+export const passwordChangeSchema = z.object({
   current: z.string().min(1).max(1024),
   new: newUserSchema.shape.password
 })

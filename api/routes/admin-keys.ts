@@ -8,7 +8,7 @@ import type { ApiDeps } from '../deps.js'
 import { currentUser } from '../middleware/authenticate.js'
 import { validate } from '../validate.js'
 
-const createKeySchema = z.object({
+export const createKeySchema = z.object({
   name: z.string().regex(SERVICE_NAME_PATTERN, 'must match [a-z0-9][a-z0-9-]{0,59}'),
   scopes: z.array(z.enum(SCOPES)).min(1).max(SCOPES.length)
 })

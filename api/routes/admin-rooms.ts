@@ -6,7 +6,7 @@ import type { ApiDeps } from '../deps.js'
 import { currentUser } from '../middleware/authenticate.js'
 import { validate } from '../validate.js'
 
-const addMemberSchema = z.object({ userId: z.string().regex(ID_PATTERN, 'must match [A-Za-z0-9_-]{1,64}') })
+export const addMemberSchema = z.object({ userId: z.string().regex(ID_PATTERN, 'must match [A-Za-z0-9_-]{1,64}') })
 
 /**
  * /v1/admin/rooms (`rooms:admin`): read any room, add or remove a member, delete a room. Each

@@ -8,7 +8,7 @@ import { currentUser } from '../middleware/authenticate.js'
 import { createNewUser } from '../new-user.js'
 import { validate } from '../validate.js'
 
-const listQuerySchema = z.object({
+export const listQuerySchema = z.object({
   prefix: z
     .string()
     .regex(/^[A-Za-z0-9_-]{0,64}$/)

@@ -9,7 +9,7 @@ import { clientAddress, spend } from '../rate-limit.js'
 import { validate } from '../validate.js'
 
 /** Any password an account may have (older ones were 8 characters); the length rule is for new ones. */
-const loginSchema = z.object({
+export const loginSchema = z.object({
   username: z.string().min(1).max(64),
   password: z.string().min(1).max(1024)
 })

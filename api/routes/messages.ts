@@ -12,7 +12,7 @@ import { currentUser, mayUseAnyRoom } from '../middleware/authenticate.js'
 import { validate } from '../validate.js'
 
 const seq = z.coerce.number().int().nonnegative()
-const historyQuerySchema = z.object({
+export const historyQuerySchema = z.object({
   before: seq.optional(),
   after: seq.optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50)

@@ -11,14 +11,14 @@ import { spend } from '../rate-limit.js'
 import { validate } from '../validate.js'
 
 const userId = z.string().regex(ID_PATTERN, 'must match [A-Za-z0-9_-]{1,64}')
-const createRoomSchema = z.object({
+export const createRoomSchema = z.object({
   name: z.string().trim().min(1).max(100).optional(),
   members: z.array(userId).max(1000).default([]),
   kind: z.enum(['group', 'direct']).default('group')
 })
-const addMemberSchema = z.object({ userId })
+export const addMemberSchema = z.object({ userId })
 /** GET /v1/rooms pages: rooms in id order; `cursor` is the `next` of the previous page. */
-const listRoomsSchema = z.object({
+export const listRoomsSchema = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().regex(ID_PATTERN, 'must be the next of a previous page').optional()
 })

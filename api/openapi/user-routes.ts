@@ -1,0 +1,197 @@
+import { chatInputSchema } from '../../core/message.js'
+import { newUserSchema } from '../new-user.js'
+import { passwordChangeSchema } from '../routes/account.js'
+import { loginSchema } from '../routes/auth.js'
+import { historyQuerySchema } from '../routes/messages.js'
+import { addMemberSchema, createRoomSchema, listRoomsSchema } from '../routes/rooms.js'
+import {
+  authAnswerSchema,
+  envelopeSchema,
+  historyPageSchema,
+  livenessSchema,
+  readinessSchema,
+  roomPageSchema,
+  roomSchema,
+  tokenAnswerSchema
+} from './answer-schemas.js'
+import type { RouteDoc } from './route-doc.js'
+
+const noContent = { description: 'done; no body' }
+
+/** Registration, login, rooms, messages, health and the documents themselves. */
+export const userRouteDocs: RouteDoc[] = [
+  {
+    method: 'post',
+    path: '/v1/auth/register',
+    tag: 'auth',
+    summary: 'Register a user',
+    description: 'Throttled per client address. A username taken in any letter case: 409. `MQCHAT_REGISTRATION=closed`: 403.',
+    access: 'public',
+    body: newUserSchema,
+    answers: { 201: { description: 'the new user and a token', schema: authAnswerSchema } },
+    errors: ['conflict', 'forbidden', 'rate_limited']
+  },
+  {
+    method: 'post',
+    path: '/v1/auth/login',
+    tag: 'auth',
+    summary: 'Log in (the username in any letter case)',
+    access: 'public',
+    body: loginSchema,
+    answers: { 200: { description: 'the user and a token', schema: authAnswerSchema } },
+    errors: ['unauthenticated', 'rate_limited']
+  },
+  {
+    method: 'post',
+    path: '/v1/auth/logout',
+    tag: 'auth',
+    summary: 'Revoke the token this request carries; its MQTT connections close',
+    access: 'user',
+    answers: { 204: noContent },
+    errors: []
+  },
+  {
+    method: 'put',
+    path: '/v1/auth/password',
+    tag: 'auth',
+    summary: 'Change the password: every token of the user is revoked, a new one answered',
+    access: 'user',
+    body: passwordChangeSchema,
+    answers: { 200: { description: 'a new token', schema: tokenAnswerSchema } },
+    errors: ['forbidden']
+  },
+  {
+    method: 'get',
+    path: '/v1/rooms',
+    tag: 'rooms',
+    summary: 'The rooms you are in, in id order, a page at a time',
+    access: 'user',
+    query: listRoomsSchema,
+    answers: { 200: { description: 'one page of rooms', schema: roomPageSchema } },
+    errors: []
+  },
+  {
+    method: 'post',
+    path: '/v1/rooms',
+    tag: 'rooms',
+    summary: 'Create a group room, or a direct room with one other user',
+    access: 'user',
+    body: createRoomSchema,
+    answers: {
+      201: { description: 'the new room', schema: roomSchema },
+      200: { description: 'the direct room of these two users, which exists', schema: roomSchema }
+    },
+    errors: ['cannot_add', 'rate_limited']
+  },
+  {
+    method: 'get',
+    path: '/v1/rooms/{roomId}',
+    tag: 'rooms',
+    summary: 'A room of yours',
+    access: 'user',
+    answers: { 200: { description: 'the room', schema: roomSchema } },
+    errors: ['unknown_room']
+  },
+  {
+    method: 'post',
+    path: '/v1/rooms/{roomId}/members',
+    tag: 'rooms',
+    summary: 'Add a member (any member may)',
+    access: 'user',
+    body: addMemberSchema,
+    answers: { 200: { description: 'the room', schema: roomSchema } },
+    errors: ['unknown_room', 'conflict', 'cannot_add', 'rate_limited']
+  },
+  {
+    method: 'delete',
+    path: '/v1/rooms/{roomId}/members/{userId}',
+    tag: 'rooms',
+    summary: 'Remove a member: yourself, or anyone if you created the room',
+    access: 'user',
+    answers: { 204: noContent },
+    errors: ['unknown_room', 'conflict', 'forbidden']
+  },
+  {
+    method: 'get',
+    path: '/v1/rooms/{roomId}/messages',
+    tag: 'messages',
+    summary: 'History: newest first, or with `after` oldest first from after+1 (catch-up)',
+    description: 'Service keys need `history:read` and read any room.',
+    access: 'user-or-service',
+    query: historyQuerySchema,
+    answers: { 200: { description: 'one page of envelopes', schema: historyPageSchema } },
+    errors: ['unknown_room']
+  },
+  {
+    method: 'post',
+    path: '/v1/rooms/{roomId}/messages',
+    tag: 'messages',
+    summary: 'Send a chat message (`id` generated when absent)',
+    description: 'Service keys need `messages:write` and send into any room as `svc_<name>`.',
+    access: 'user-or-service',
+    body: chatInputSchema,
+    bodyOptional: ['id'],
+    answers: {
+      201: { description: 'the sequenced envelope', schema: envelopeSchema },
+      200: { description: 'your repeated id: the first envelope, not sequenced again', schema: envelopeSchema }
+    },
+    errors: ['invalid_message', 'unknown_room', 'id_taken', 'rate_limited']
+  },
+  {
+    method: 'get',
+    path: '/healthz',
+    tag: 'health',
+    summary: 'Liveness',
+    access: 'public',
+    answers: { 200: { description: 'the process runs', schema: livenessSchema } },
+    errors: []
+  },
+  {
+    method: 'get',
+    path: '/readyz',
+    tag: 'health',
+    summary: 'Readiness',
+    access: 'public',
+    answers: {
+      200: { description: 'serving', schema: readinessSchema },
+      503: { description: 'still starting', schema: readinessSchema }
+    },
+    errors: []
+  },
+  {
+    method: 'get',
+    path: '/metrics',
+    tag: 'health',
+    summary: 'Prometheus metrics',
+    access: 'metrics',
+    answers: { 200: { description: 'Prometheus text exposition', contentType: 'text/plain' } },
+    errors: []
+  },
+  {
+    method: 'get',
+    path: '/v1/openapi.json',
+    tag: 'documents',
+    summary: 'This OpenAPI 3.1 document',
+    access: 'public',
+    answers: { 200: { description: 'the OpenAPI document' } },
+    errors: []
+  },
+  {
+    method: 'get',
+    path: '/v1/asyncapi.json',
+    tag: 'documents',
+    summary: 'The AsyncAPI 3 document of the MQTT topics',
+    access: 'public',
+    answers: { 200: { description: 'the AsyncAPI document' } },
+    errors: []
+  },
+  {
+    method: 'get',
+    path: '/docs',
+    tag: 'documents',
+    summary: 'This reference, rendered (Swagger UI, served locally)',
+    access: 'public',
+    answers: { 200: { description: 'an HTML page', contentType: 'text/html' } },
+    errors: []
+  }
+]
