@@ -7,6 +7,8 @@ import { LevelClientOwners } from '../../storage/client-owners/level-client-owne
 import { describeHistoryContract } from '../../storage/history/history.contract.js'
 import { LevelHistoryStore } from '../../storage/history/level-history-store.js'
 import { openLevel, type StringLevel } from '../../storage/level.js'
+import { LevelRoomSettingsStore } from '../../storage/room-settings/level-room-settings-store.js'
+import { describeRoomSettingsContract } from '../../storage/room-settings/room-settings.contract.js'
 import { LevelSessionCursors } from '../../storage/session-cursors/level-session-cursors.js'
 import { describeSessionCursorsContract } from '../../storage/session-cursors/session-cursors.contract.js'
 import { makeTempDir } from '../helpers/temp-dir.js'
@@ -41,3 +43,4 @@ describeHistoryContract('LevelHistoryStore', () => levelHarness((db) => new Leve
 describeAccountsContract('LevelAccountsStore', () => levelHarness((db) => new LevelAccountsStore(db)))
 describeSessionCursorsContract('LevelSessionCursors', () => levelHarness((db) => new LevelSessionCursors(db)))
 describeClientOwnersContract('LevelClientOwners', () => levelHarness((db) => new LevelClientOwners(db, CLIENT_OWNER_TTL_SECONDS)))
+describeRoomSettingsContract('LevelRoomSettingsStore', () => levelHarness((db) => new LevelRoomSettingsStore(db)))

@@ -4,6 +4,8 @@ import { describeAccountsContract } from '../../storage/accounts/accounts.contra
 import { MongoAccountsStore } from '../../storage/accounts/mongo-accounts-store.js'
 import { describeHistoryContract } from '../../storage/history/history.contract.js'
 import { MongoHistoryStore } from '../../storage/history/mongo-history-store.js'
+import { MongoRoomSettingsStore } from '../../storage/room-settings/mongo-room-settings-store.js'
+import { describeRoomSettingsContract } from '../../storage/room-settings/room-settings.contract.js'
 import { startTestMongo, type TestMongo } from '../helpers/mongo-server.js'
 
 let mongo: TestMongo
@@ -46,4 +48,8 @@ describeHistoryContract(
 describeAccountsContract(
   'MongoAccountsStore',
   mongoHarness((db) => MongoAccountsStore.open(db))
+)
+describeRoomSettingsContract(
+  'MongoRoomSettingsStore',
+  mongoHarness((db) => MongoRoomSettingsStore.open(db))
 )
