@@ -1,0 +1,272 @@
+import type { MqttClient } from 'mqtt'
+import { parseTopic, topics } from '../../core/topics.js'
+import { Emitter } from './emitter.js'
+import { ChatError } from './errors.js'
+import { pagesAfter } from './history-pages.js'
+import type { RestClient } from './rest.js'
+import { createRoomCursor } from './room-cursor.js'
+import { SendQueue } from './send-queue.js'
+import type { ChatEvents, ConnectionStatus, Envelope, HistoryPage, HistoryQuery, OutgoingMessage, Room } from './types.js'
+import { newMessageId, parsePayload, toEnvelope, toNotice, toPresence, toReceipt, toRoomEvent, toTyping } from './wire.js'
+
+type RoomCursor = ReturnType<typeof createRoomCursor>
+
+/** How long a failed history fill waits before it tries again (while connected). */
+const FILL_RETRY_MS = 1000
+/** SUBACK return code of a refused filter ([MQTT-3.9.3-2]). */
+const SUBACK_FAILURE = 128
+
+/** A connected chat session; made by `connect()`. */
+export class Chat extends Emitter<ChatEvents> {
+  readonly #rooms = new Map<string, RoomCursor>()
+  /** Rooms followed only to see the envelopes of our own sends (sent to without `join`). */
+  readonly #watched = new Set<string>()
+  readonly #sends = new SendQueue()
+  readonly #reads = new Map<string, number>()
+  #status: ConnectionStatus = 'online'
+
+  /** @internal use `connect()` */
+  constructor(
+    readonly client: MqttClient,
+    /** The REST API with this session's token (rooms, members, history, REST sends). */
+    readonly rest: RestClient,
+    /** The user id of the token; undefined for a service API key. */
+    readonly userId: string | undefined
+  ) {
+    super()
+    client.on('message', (topic, payload) => this.#onMessage(topic, payload))
+    client.on('connect', () => void this.#onReconnect())
+    client.on('offline', () => this.#setStatus('reconnecting'))
+    client.on('close', () => this.#setStatus('reconnecting'))
+    client.on('error', (error: Error & { code?: unknown }) => {
+      const code = error.code === 4 || error.code === 5 ? 'unauthenticated' : 'mqtt'
+      this.emit('error', new ChatError(code, error.message))
+    })
+  }
+
+  get status(): ConnectionStatus {
+    return this.#status
+  }
+
+  /** Follows a room: with `after`, replays `after + 1 …` from history first, then live messages, each seq once. */
+  async join(roomId: string, { after }: { after?: number } = {}): Promise<void> {
+    if (this.#closed() || this.#rooms.has(roomId)) return
+    // also the membership check: a room that is not yours is 404 unknown_room
+    const newest = after === undefined ? ((await this.rest.history(roomId, { limit: 1 })).messages[0]?.seq ?? 0) : after
+    const cursor = createRoomCursor({
+      after: newest,
+      pagesAfter: (from) => pagesAfter(this.rest, roomId, { after: from }),
+      deliver: (message) => {
+        this.emit('message', message)
+        this.#sends.resolve(message)
+      },
+      onError: (error) => this.#fillFailed(roomId, error)
+    })
+    this.#rooms.set(roomId, cursor)
+    try {
+      if (this.client.connected) await this.#subscribeRoom(roomId)
+      // subscribed first, then history: what is sent in between arrives live and is dropped by seq if already delivered
+      await cursor.resync()
+    } catch (error) {
+      cursor.stop()
+      this.#rooms.delete(roomId)
+      throw error
+    }
+  }
+
+  /** Stops following a room (membership is unchanged: `chat.rest.removeMember` leaves it). */
+  async leave(roomId: string): Promise<void> {
+    const cursor = this.#rooms.get(roomId)
+    if (!cursor) return
+    cursor.stop()
+    this.#rooms.delete(roomId)
+    if (this.client.connected) await this.client.unsubscribeAsync(roomTopics(roomId).map(([topic]) => topic))
+  }
+
+  /**
+   * Sends a message; resolves with its envelope (its `seq`) or rejects with a `ChatError` whose `code`
+   * is the server's reason. Offline, the send waits and goes out with the same id on reconnect.
+   */
+  send(roomId: string, message: string | OutgoingMessage): Promise<Envelope> {
+    if (this.#closed()) return Promise.reject(new ChatError('closed', 'the chat is closed'))
+    const outgoing: OutgoingMessage = typeof message === 'string' ? { body: message } : message
+    const id = outgoing.id ?? newMessageId()
+    const sent = this.#sends.add(roomId, id, JSON.stringify({ ...outgoing, id }))
+    if (this.client.connected) void this.#publishSend(roomId, id)
+    return sent
+  }
+
+  /** Tells the room's members that you are typing (live only, dropped while offline). */
+  typing(roomId: string, typing = true): void {
+    if (this.client.connected) this.client.publish(topics.roomTyping(roomId), JSON.stringify({ typing }), { qos: 0 })
+  }
+
+  /** Moves your read pointer in a room (published now, or on reconnect if offline). */
+  markRead(roomId: string, seq: number): void {
+    this.#reads.set(roomId, Math.max(seq, this.#reads.get(roomId) ?? 0))
+    if (this.client.connected) this.#flushReads()
+  }
+
+  /** One page of history: newest first, or with `after` oldest first from `after + 1`. */
+  history(roomId: string, query: HistoryQuery = {}): Promise<HistoryPage> {
+    return this.rest.history(roomId, query)
+  }
+
+  /** Every room you are in (all pages). */
+  rooms(): Promise<Room[]> {
+    return this.rest.rooms()
+  }
+
+  /** Disconnects; waiting sends reject with code `closed`. */
+  async close(): Promise<void> {
+    if (this.#closed()) return
+    this.#setStatus('closed')
+    for (const cursor of this.#rooms.values()) cursor.stop()
+    this.#rooms.clear()
+    this.#sends.rejectAll(new ChatError('closed', 'the chat was closed before the send was confirmed'))
+    await this.client.endAsync()
+  }
+
+  /** Subscribes the inbox and presence; run once by `connect()` and after every reconnect. */
+  async subscribeSession(): Promise<void> {
+    const filters: Record<string, { qos: 0 | 1 }> = { 'presence/+': { qos: 1 } }
+    if (this.userId) filters[topics.inbox(this.userId)] = { qos: 1 }
+    await this.client.subscribeAsync(filters)
+  }
+
+  #closed(): boolean {
+    return this.#status === 'closed'
+  }
+
+  #setStatus(status: ConnectionStatus): void {
+    if (this.#status === status || this.#status === 'closed') return
+    this.#status = status
+    this.emit('status', status)
+  }
+
+  async #subscribeRoom(roomId: string): Promise<void> {
+    if (!(await this.#subscribe(roomFilters(roomId)))) throw new ChatError('unknown_room', `unknown_room: ${roomId}`)
+  }
+
+  /** False when the broker refused a filter (SUBACK 0x80, which mqtt.js turns into an error with that code). */
+  async #subscribe(filters: Record<string, { qos: 0 | 1 }>): Promise<boolean> {
+    try {
+      await this.client.subscribeAsync(filters)
+      return true
+    } catch (error) {
+      if ((error as { code?: unknown }).code === SUBACK_FAILURE) return false
+      throw error
+    }
+  }
+
+  async #publishSend(roomId: string, id: string): Promise<void> {
+    const pending = this.#sends.all().find((send) => send.room === roomId && send.id === id)
+    if (!pending) return
+    if (!this.#rooms.has(roomId) && !this.#watched.has(roomId)) {
+      this.#watched.add(roomId)
+      // a refused subscription (not a member) is answered by the send's own `rejected` notice
+      await this.#subscribe({ [topics.roomMessages(roomId)]: { qos: 1 } }).catch((error: Error) => this.emit('error', error))
+    }
+    // a publish cut off by a disconnect is sent again on reconnect (#onReconnect), so its error is only reported
+    await this.client.publishAsync(topics.roomMessages(roomId), pending.payload, { qos: 1 }).catch((error: Error) => {
+      if (this.client.connected) this.emit('error', error)
+    })
+  }
+
+  async #onReconnect(): Promise<void> {
+    if (this.#closed() || this.#status === 'online') return
+    try {
+      await this.subscribeSession()
+      for (const roomId of [...this.#rooms.keys()]) {
+        if (await this.#subscribe(roomFilters(roomId))) continue
+        // removed from the room while away: stop following it
+        this.#rooms.get(roomId)?.stop()
+        this.#rooms.delete(roomId)
+        this.emit('error', new ChatError('unknown_room', `unknown_room: ${roomId} (no longer a member)`))
+      }
+      for (const roomId of this.#watched) await this.#subscribe({ [topics.roomMessages(roomId)]: { qos: 1 } })
+    } catch (error) {
+      // the connection went again (or a room was lost meanwhile); the next connect starts over
+      this.emit('error', error as Error)
+      return
+    }
+    this.#setStatus('online')
+    this.#flushReads()
+    for (const send of this.#sends.all()) void this.#publishSend(send.room, send.id)
+    for (const [roomId, cursor] of this.#rooms) cursor.resync().catch((error) => this.#fillFailed(roomId, error))
+  }
+
+  #fillFailed(roomId: string, error: unknown): void {
+    this.emit('error', error instanceof Error ? error : new ChatError('fill_failed', String(error)))
+    setTimeout(() => {
+      const cursor = this.#rooms.get(roomId)
+      if (cursor && this.client.connected) cursor.resync().catch((again) => this.#fillFailed(roomId, again))
+    }, FILL_RETRY_MS)
+  }
+
+  #flushReads(): void {
+    for (const [roomId, seq] of this.#reads) {
+      this.client.publish(topics.roomReceipts(roomId), JSON.stringify({ seq, kind: 'read' }), { qos: 1 })
+    }
+    this.#reads.clear()
+  }
+
+  #onMessage(topic: string, payload: Uint8Array): void {
+    const kind = parseTopic(topic)
+    if (kind.kind === 'presence') {
+      const update = toPresence(kind.userId, parsePayload(payload))
+      if (update) this.emit('presence', update)
+    } else if (kind.kind === 'inbox') {
+      this.#onNotice(parsePayload(payload))
+    } else if (kind.kind === 'room') {
+      const value = parsePayload(payload)
+      const room = kind.roomId
+      if (kind.channel === 'messages') {
+        const envelope = toEnvelope(value)
+        if (!envelope) return
+        const cursor = this.#rooms.get(room)
+        if (cursor) void cursor.live(envelope)
+        else this.#sends.resolve(envelope)
+      } else if (kind.channel === 'typing') {
+        const signal = toTyping(room, value)
+        if (signal && signal.from !== this.userId) this.emit('typing', signal)
+      } else if (kind.channel === 'receipts') {
+        const receipt = toReceipt(room, value)
+        if (receipt) this.emit('receipt', receipt)
+      } else if (kind.channel === 'events') {
+        const event = toRoomEvent(room, value)
+        if (event) this.emit('event', event)
+      }
+    }
+  }
+
+  #onNotice(value: Record<string, unknown> | null): void {
+    const notice = toNotice(value)
+    if (!notice) return
+    this.emit('notice', notice)
+    if (notice.type === 'rejected' && notice.id !== null) {
+      this.#sends.reject(notice.room, notice.id, new ChatError(notice.reason, notice.message || notice.reason))
+    } else if (notice.type === 'duplicate' && this.#sends.has(notice.room, notice.id)) {
+      // already sequenced earlier (e.g. before a disconnect): its envelope is in history at that seq
+      this.rest
+        .history(notice.room, { after: notice.seq - 1, limit: 1 })
+        .then((page) => {
+          const envelope = page.messages[0]
+          if (envelope?.id === notice.id) this.#sends.resolve(envelope)
+        })
+        .catch((error: Error) => this.emit('error', error))
+    }
+  }
+}
+
+function roomTopics(roomId: string): [string, 0 | 1][] {
+  return [
+    [topics.roomMessages(roomId), 1],
+    [topics.roomEvents(roomId), 1],
+    [topics.roomTyping(roomId), 0],
+    [topics.roomReceipts(roomId), 0]
+  ]
+}
+
+const roomFilters = (roomId: string): Record<string, { qos: 0 | 1 }> =>
+  Object.fromEntries(roomTopics(roomId).map(([topic, qos]) => [topic, { qos }]))

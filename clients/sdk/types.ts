@@ -1,0 +1,108 @@
+/** The shapes the SDK hands over; the same as docs/protocol.md (the SDK does not import the server's schemas). */
+
+/** A chat message as delivered and stored (SPEC §4). */
+export interface Envelope {
+  id: string
+  room: string
+  seq: number
+  from: string
+  ts: number
+  type: string
+  body: string
+  replyTo?: number
+  attachments?: Record<string, unknown>[]
+  meta?: Record<string, unknown>
+}
+
+/** What `send` takes besides a plain body; `id` is generated when absent. */
+export interface OutgoingMessage {
+  id?: string
+  body: string
+  type?: string
+  replyTo?: number
+  attachments?: Record<string, unknown>[]
+  meta?: Record<string, unknown>
+}
+
+export interface Room {
+  id: string
+  name: string
+  kind: 'group' | 'direct'
+  members: string[]
+  createdBy: string
+  createdAt: number
+}
+
+export interface User {
+  id: string
+  displayName?: string
+  createdAt?: number
+}
+
+export interface HistoryQuery {
+  before?: number
+  after?: number
+  limit?: number
+}
+
+/** One page of `GET /v1/rooms/{id}/messages`: newest first without `after`, oldest first with it. */
+export interface HistoryPage {
+  messages: Envelope[]
+  /** The `before` (or, with `after`, the `after`) of the following page; absent on the last. */
+  next?: number
+}
+
+export interface TypingSignal {
+  room: string
+  from: string
+  typing: boolean
+  ts: number
+}
+
+export interface ReceiptSignal {
+  room: string
+  from: string
+  seq: number
+  kind: 'read' | 'delivered'
+  ts: number
+}
+
+export interface PresenceUpdate {
+  userId: string
+  status: 'online' | 'offline'
+  ts: number
+}
+
+/** `rooms/{roomId}/events`. */
+export interface RoomEvent {
+  type: 'member_added' | 'member_removed' | (string & {})
+  room: string
+  userId?: string
+  by?: string
+  ts?: number
+}
+
+/** `users/{userId}/inbox`. */
+export type Notice =
+  | { type: 'rejected'; id: string | null; room: string; reason: string; message: string }
+  | { type: 'duplicate'; id: string; room: string; seq: number }
+  | { type: 'overflow'; room: string; fromSeq: number }
+  | { type: 'invited'; room: string; by: string }
+  | { type: 'removed'; room: string; by: string }
+
+/** `online`: connected; `reconnecting`: the connection was lost and is being retried; `closed`: after `close()`. */
+export type ConnectionStatus = 'online' | 'reconnecting' | 'closed'
+
+/** The events of `chat.on(...)`. */
+export interface ChatEvents {
+  /** Per joined room in seq order, each seq once, no gaps. */
+  message: Envelope
+  typing: TypingSignal
+  receipt: ReceiptSignal
+  presence: PresenceUpdate
+  event: RoomEvent
+  notice: Notice
+  status: ConnectionStatus
+  /** A failure in the background (a history fill that failed; it is retried). */
+  error: Error
+}
