@@ -1,4 +1,5 @@
 import type { MqttClient } from 'mqtt'
+import { isId } from '../../core/ids.js'
 import { parseTopic, topics } from '../../core/topics.js'
 import { Emitter } from './emitter.js'
 import { ChatError } from './errors.js'
@@ -58,7 +59,7 @@ export class Chat extends Emitter<ChatEvents> {
       pagesAfter: (from) => pagesAfter(this.rest, roomId, { after: from }),
       deliver: (message) => {
         this.emit('message', message)
-        this.#sends.resolve(message)
+        this.#sends.resolve(message, this.userId)
       },
       onError: (error) => this.#fillFailed(roomId, error)
     })
@@ -91,6 +92,8 @@ export class Chat extends Emitter<ChatEvents> {
     if (this.#closed()) return Promise.reject(new ChatError('closed', 'the chat is closed'))
     const outgoing: OutgoingMessage = typeof message === 'string' ? { body: message } : message
     const id = outgoing.id ?? newMessageId()
+    // the server could not name an unreadable id in its rejection, so the send would never be answered
+    if (!isId(id)) return Promise.reject(new ChatError('invalid_message', `invalid message id ${JSON.stringify(id)}`))
     const sent = this.#sends.add(roomId, id, JSON.stringify({ ...outgoing, id }))
     if (this.client.connected) void this.#publishSend(roomId, id)
     return sent
@@ -204,6 +207,11 @@ export class Chat extends Emitter<ChatEvents> {
     }, FILL_RETRY_MS)
   }
 
+  /** Subscribing again delivers the retained presence of new roommates, which a live `presence/+` does not replay. */
+  #refreshPresence(): void {
+    if (this.client.connected) this.#subscribe({ 'presence/+': { qos: 1 } }).catch((error: Error) => this.emit('error', error))
+  }
+
   #flushReads(): void {
     for (const [roomId, seq] of this.#reads) {
       this.client.publish(topics.roomReceipts(roomId), JSON.stringify({ seq, kind: 'read' }), { qos: 1 })
@@ -226,7 +234,7 @@ export class Chat extends Emitter<ChatEvents> {
         if (!envelope) return
         const cursor = this.#rooms.get(room)
         if (cursor) void cursor.live(envelope)
-        else this.#sends.resolve(envelope)
+        else this.#sends.resolve(envelope, this.userId)
       } else if (kind.channel === 'typing') {
         const signal = toTyping(room, value)
         if (signal && signal.from !== this.userId) this.emit('typing', signal)
@@ -235,7 +243,9 @@ export class Chat extends Emitter<ChatEvents> {
         if (receipt) this.emit('receipt', receipt)
       } else if (kind.channel === 'events') {
         const event = toRoomEvent(room, value)
-        if (event) this.emit('event', event)
+        if (!event) return
+        this.emit('event', event)
+        if (event.type === 'member_added') this.#refreshPresence()
       }
     }
   }
@@ -244,6 +254,7 @@ export class Chat extends Emitter<ChatEvents> {
     const notice = toNotice(value)
     if (!notice) return
     this.emit('notice', notice)
+    if (notice.type === 'invited') this.#refreshPresence()
     if (notice.type === 'rejected' && notice.id !== null) {
       this.#sends.reject(notice.room, notice.id, new ChatError(notice.reason, notice.message || notice.reason))
     } else if (notice.type === 'duplicate' && this.#sends.has(notice.room, notice.id)) {
@@ -252,7 +263,7 @@ export class Chat extends Emitter<ChatEvents> {
         .history(notice.room, { after: notice.seq - 1, limit: 1 })
         .then((page) => {
           const envelope = page.messages[0]
-          if (envelope?.id === notice.id) this.#sends.resolve(envelope)
+          if (envelope?.id === notice.id) this.#sends.resolve(envelope, this.userId)
         })
         .catch((error: Error) => this.emit('error', error))
     }

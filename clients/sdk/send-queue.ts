@@ -31,7 +31,9 @@ export class SendQueue {
     return this.#pending.has(keyOf(room, id))
   }
 
-  resolve(envelope: Envelope): void {
+  /** `sender`: our user id; someone else's envelope with our id is theirs (our send is answered `id_taken`). */
+  resolve(envelope: Envelope, sender: string | undefined): void {
+    if (sender !== undefined && envelope.from !== sender) return
     const key = keyOf(envelope.room, envelope.id)
     const pending = this.#pending.get(key)
     if (!pending) return
