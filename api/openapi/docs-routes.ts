@@ -7,14 +7,7 @@ import { buildOpenApiDocument } from './openapi-document.js'
 
 const SWAGGER_UI = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'))
 /** The files of swagger-ui-dist the page loads; nothing else of the package is served. */
-const ASSETS = [
-  'swagger-ui.css',
-  'index.css',
-  'swagger-ui-bundle.js',
-  'swagger-ui-standalone-preset.js',
-  'favicon-32x32.png',
-  'favicon-16x16.png'
-]
+const ASSETS = ['swagger-ui.css', 'index.css', 'swagger-ui-bundle.js', 'favicon-32x32.png']
 
 // no inline script: helmet's CSP (script-src 'self') allows only same-origin files
 const PAGE = `<!doctype html>
@@ -30,7 +23,6 @@ const PAGE = `<!doctype html>
 <body>
   <div id="swagger-ui"></div>
   <script src="swagger-ui-bundle.js"></script>
-  <script src="swagger-ui-standalone-preset.js"></script>
   <script src="mqchat-docs.js"></script>
 </body>
 </html>
@@ -42,8 +34,8 @@ const INITIALIZER = `window.addEventListener('load', function () {
     dom_id: '#swagger-ui',
     deepLinking: true,
     validatorUrl: null,
-    presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
-    layout: 'StandaloneLayout'
+    presets: [SwaggerUIBundle.presets.apis],
+    layout: 'BaseLayout'
   })
 })
 `
