@@ -6,6 +6,7 @@ import type { AccountsStore } from '../storage/accounts/accounts-store.js'
 import type { AppendResult, ChatLog } from '../storage/chat-log/chat-log.js'
 import type { CredentialsStore } from '../storage/credentials/credentials-store.js'
 import type { HistoryStore } from '../storage/history/history-store.js'
+import type { RoomSettingsStore } from '../storage/room-settings/room-settings-store.js'
 
 /** What the API asks of the broker: the same sequencer and fan-out as MQTT sends. */
 export interface ChatGateway {
@@ -43,6 +44,8 @@ export interface ApiDeps {
   accounts: AccountsStore
   history: HistoryStore
   chatLog: ChatLog
+  /** Per (user, room) settings: muted rooms get no offline push. */
+  roomSettings: RoomSettingsStore
   tokens: TokenService
   chat: ChatGateway
   /** Token revocations, bans, admins and service API keys. */

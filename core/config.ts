@@ -115,23 +115,36 @@ export const configSchema = z.object({
     .min(1024)
     .max(268_435_455)
     .optional()
-    .describe('Largest MQTT packet on any listener; a bigger one closes the socket as its header arrives (default: largest chat message + 8 KiB)'),
+    .describe(
+      'Largest MQTT packet on any listener; a bigger one closes the socket as its header arrives (default: largest chat message + 8 KiB)'
+    ),
   MQCHAT_CONNECT_TIMEOUT_MS: z.coerce
     .number()
     .int()
     .min(100)
     .default(10_000)
     .describe('A socket that has not sent CONNECT (or finished its TLS handshake or HTTP request headers) this long is closed'),
-  MQCHAT_MAX_CONNECTIONS: z.coerce.number().int().min(0).default(20_000).describe('Open sockets on this node over all listeners (0: no cap)'),
+  MQCHAT_MAX_CONNECTIONS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(20_000)
+    .describe('Open sockets on this node over all listeners (0: no cap)'),
   MQCHAT_MAX_CONNECTIONS_PER_IP: z.coerce
     .number()
     .int()
     .min(0)
     .default(1000)
     .describe('Open sockets per client address on this node over all listeners (0: no cap; raise it behind a proxy)'),
-  MQCHAT_TLS_CERT: z.string().min(1).optional().describe('PEM certificate chain file: enables MQTT over TLS and HTTPS/WSS (with MQCHAT_TLS_KEY); reloaded on SIGHUP'),
+  MQCHAT_TLS_CERT: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('PEM certificate chain file: enables MQTT over TLS and HTTPS/WSS (with MQCHAT_TLS_KEY); reloaded on SIGHUP'),
   MQCHAT_TLS_KEY: z.string().min(1).optional().describe('PEM private key file of MQCHAT_TLS_CERT'),
-  MQCHAT_MQTTS_PORT: port(8883).describe('MQTT over TLS port, listening only when MQCHAT_TLS_CERT and MQCHAT_TLS_KEY are set (0 picks a free port)'),
+  MQCHAT_MQTTS_PORT: port(8883).describe(
+    'MQTT over TLS port, listening only when MQCHAT_TLS_CERT and MQCHAT_TLS_KEY are set (0 picks a free port)'
+  ),
   MQCHAT_OFFLINE_REPLAY_LIMIT: z.coerce
     .number()
     .int()
@@ -166,6 +179,30 @@ export const configSchema = z.object({
     .min(100)
     .default(60_000)
     .describe('How often a node announces itself (Aedes heartbeat); 3 missed: the node is dead, its clients’ wills are published'),
+  MQCHAT_PUSH_URL: z
+    .string()
+    .url()
+    .optional()
+    .describe('Offline push: the webhook that gets a signed POST per message for members with no live connection (bridges and dev)'),
+  MQCHAT_PUSH_SECRET: z
+    .string()
+    .min(16)
+    .optional()
+    .describe('Offline push: HMAC-SHA256 key of the X-Mqchat-Signature header (required with MQCHAT_PUSH_URL, 16+ characters)'),
+  MQCHAT_PUSH_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000).describe('Offline push: limit of one POST'),
+  MQCHAT_PUSH_MAX_ATTEMPTS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(10)
+    .describe('Offline push: POSTs of one message (5xx, 408, 429, timeouts are retried) before it is given up and counted'),
+  MQCHAT_PUSH_RETRY_MS: z.coerce
+    .number()
+    .int()
+    .min(10)
+    .default(1000)
+    .describe('Offline push: wait before the first retry; doubles per attempt, at most 60 s'),
+  MQCHAT_PUSH_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8).describe('Offline push: messages pushed at once per bridge'),
   MQCHAT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level')
 })
 

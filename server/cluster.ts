@@ -56,6 +56,7 @@ export async function startClusterNode(config: Config, logger: Logger, role: Clu
     chatLog: storage.chatLog,
     history: storage.history,
     accounts: storage.accounts,
+    roomSettings: storage.roomSettings,
     cursors: storage.cursors,
     clientOwners: new RedisClientOwners(storage.redis, prefix, config.MQCHAT_CLIENT_ID_TTL_SECONDS),
     persistence: new AsyncRedisPersistence({ conn: sessions }),

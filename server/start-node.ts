@@ -4,6 +4,8 @@ import { createApp } from '../api/app.js'
 import { configurePasswordHashing } from '../api/passwords.js'
 import { listenHttp } from '../bridge/http-server.js'
 import { startPersister } from '../bridge/persister.js'
+import { pushOptionsOf } from '../bridge/push/push-config.js'
+import { startPushDispatcher } from '../bridge/push/push-dispatcher.js'
 import { type BrokerDeps, createBroker } from '../broker/broker.js'
 import type { ConnectionCounter } from '../broker/connection-counters/connection-counter.js'
 import { createListenerGuards } from '../broker/listeners/listener-guards.js'
@@ -22,6 +24,7 @@ import type { ChatLog } from '../storage/chat-log/chat-log.js'
 import type { ClientOwners } from '../storage/client-owners/client-owners.js'
 import type { CredentialsStore } from '../storage/credentials/credentials-store.js'
 import type { HistoryStore } from '../storage/history/history-store.js'
+import type { RoomSettingsStore } from '../storage/room-settings/room-settings-store.js'
 import type { SessionCursors } from '../storage/session-cursors/session-cursors.js'
 
 /** Everything a node is assembled from; embedded and cluster modes differ only here. */
@@ -29,6 +32,8 @@ export interface NodeParts {
   chatLog: ChatLog
   history: HistoryStore
   accounts: AccountsStore
+  /** Per (user, room) settings (muted rooms get no offline push). */
+  roomSettings: RoomSettingsStore
   persistence: BrokerDeps['persistence']
   mq?: Emitter
   cursors: SessionCursors
@@ -99,6 +104,11 @@ export async function startNode(config: Config, logger: Logger, parts: NodeParts
       )
       cleanup.push(() => persister.stop())
     }
+    const pushOptions = parts.serve.persister ? pushOptionsOf(config, parts.serve.persister) : null
+    if (pushOptions) {
+      const dispatcher = startPushDispatcher({ ...parts, logger, registry }, pushOptions)
+      cleanup.push(() => dispatcher.stop())
+    }
     const broker = await createBroker(
       { ...parts, tokens, revocations: parts.credentials, logger, registry },
       {
@@ -138,6 +148,7 @@ export async function startNode(config: Config, logger: Logger, parts: NodeParts
           accounts: parts.accounts,
           history: parts.history,
           chatLog: parts.chatLog,
+          roomSettings: parts.roomSettings,
           rateLimiter: parts.rateLimiter,
           tokens,
           chat: {

@@ -5,6 +5,7 @@ import { MongoAccountsStore } from './accounts/mongo-accounts-store.js'
 import { RedisChatLog } from './chat-log/redis-chat-log.js'
 import { MongoHistoryStore } from './history/mongo-history-store.js'
 import type { RedisHealth } from './redis-health.js'
+import { MongoRoomSettingsStore } from './room-settings/mongo-room-settings-store.js'
 import { RedisSessionCursors } from './session-cursors/redis-session-cursors.js'
 
 export interface ClusterStorageOptions {
@@ -22,6 +23,7 @@ export interface ClusterStorage {
   chatLog: RedisChatLog
   history: MongoHistoryStore
   accounts: MongoAccountsStore
+  roomSettings: MongoRoomSettingsStore
   cursors: RedisSessionCursors
   close(): Promise<void>
 }
@@ -71,7 +73,11 @@ export async function openClusterStorage(options: ClusterStorageOptions, health:
     throw error
   }
   const db = mongo.db(options.mongoDatabase)
-  const [history, accounts] = await Promise.all([MongoHistoryStore.open(db), MongoAccountsStore.open(db)]).catch(async (error: unknown) => {
+  const [history, accounts, roomSettings] = await Promise.all([
+    MongoHistoryStore.open(db),
+    MongoAccountsStore.open(db),
+    MongoRoomSettingsStore.open(db)
+  ]).catch(async (error: unknown) => {
     await mongo.close()
     redis.disconnect()
     throw new ServiceFailed('MongoDB', 'preparing collections and indexes', error)
@@ -83,6 +89,7 @@ export async function openClusterStorage(options: ClusterStorageOptions, health:
     chatLog,
     history,
     accounts,
+    roomSettings,
     cursors: new RedisSessionCursors(redis, options.redisPrefix),
     async close() {
       await chatLog.close()

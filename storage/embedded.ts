@@ -7,6 +7,7 @@ import { LevelCredentialsStore } from './credentials/level-credentials-store.js'
 import { LevelHistoryStore } from './history/level-history-store.js'
 import { openLevel } from './level.js'
 import { createPrivateDir, makeContentsPrivate } from './private-files.js'
+import { LevelRoomSettingsStore } from './room-settings/level-room-settings-store.js'
 import { LevelSessionCursors } from './session-cursors/level-session-cursors.js'
 
 export interface EmbeddedStorage {
@@ -16,16 +17,20 @@ export interface EmbeddedStorage {
   cursors: LevelSessionCursors
   clientOwners: LevelClientOwners
   credentials: LevelCredentialsStore
+  roomSettings: LevelRoomSettingsStore
   /** The LevelDB that `aedes-persistence-level` keeps MQTT sessions in. */
   sessions: ClassicLevel
   close(): Promise<void>
 }
 
 /** Opens every embedded store under one data directory, one LevelDB each. */
-export async function openEmbeddedStorage(dataDir: string, options: { sync?: boolean; clientIdTtlSeconds?: number } = {}): Promise<EmbeddedStorage> {
+export async function openEmbeddedStorage(
+  dataDir: string,
+  options: { sync?: boolean; clientIdTtlSeconds?: number } = {}
+): Promise<EmbeddedStorage> {
   await createPrivateDir(dataDir)
-  const [logDb, historyDb, accountsDb, cursorsDb, credentialsDb] = await Promise.all(
-    ['chat-log', 'history', 'accounts', 'session-cursors', 'credentials'].map((name) => openLevel(join(dataDir, name)))
+  const [logDb, historyDb, accountsDb, cursorsDb, credentialsDb, settingsDb] = await Promise.all(
+    ['chat-log', 'history', 'accounts', 'session-cursors', 'credentials', 'room-settings'].map((name) => openLevel(join(dataDir, name)))
   )
   await createPrivateDir(join(dataDir, 'sessions'))
   const sessions = new ClassicLevel(join(dataDir, 'sessions'))
@@ -37,6 +42,7 @@ export async function openEmbeddedStorage(dataDir: string, options: { sync?: boo
   const accounts = new LevelAccountsStore(accountsDb!)
   const cursors = new LevelSessionCursors(cursorsDb!)
   const credentials = new LevelCredentialsStore(credentialsDb!)
+  const roomSettings = new LevelRoomSettingsStore(settingsDb!)
   // client ids are session state: their owners live beside the sessions' cursors
   const clientOwners = new LevelClientOwners(cursorsDb!, options.clientIdTtlSeconds ?? 30 * 86_400)
   return {
@@ -46,10 +52,21 @@ export async function openEmbeddedStorage(dataDir: string, options: { sync?: boo
     cursors,
     clientOwners,
     credentials,
+    roomSettings,
     sessions,
     async close() {
-      await Promise.all([chatLog.close(), history.close(), accounts.close(), cursors.close(), clientOwners.close(), credentials.close()])
-      await Promise.all([logDb!.close(), historyDb!.close(), accountsDb!.close(), cursorsDb!.close(), credentialsDb!.close(), sessions.close()])
+      await Promise.all([
+        chatLog.close(),
+        history.close(),
+        accounts.close(),
+        cursors.close(),
+        clientOwners.close(),
+        credentials.close(),
+        roomSettings.close()
+      ])
+      await Promise.all(
+        [logDb, historyDb, accountsDb, cursorsDb, credentialsDb, settingsDb].map((db) => db!.close()).concat(sessions.close())
+      )
     }
   }
 }

@@ -32,11 +32,17 @@ export const REDIS_CHAT_LOG_DEFAULTS: RedisChatLogOptions = {
 
 /**
  * Dedupe, sequence and append in one atomic round trip.
- * KEYS: 1 seq counter, 2 id->"seq:sender" hash, 3 room stream, 4 global log stream
- * ARGV: 1 message id, 2 payload head (up to `"seq":`), 3 payload tail, 4 room, 5 room stream length, 6 sender
+ * KEYS: 1 seq counter, 2 id->"seq:sender" hash, 3 room stream, 4 global log stream,
+ *       5 the set of edit seqs of the relation's target, 6 the room's tombstones (seq -> envelope JSON)
+ * ARGV: 1 message id, 2 payload head (up to `"seq":`), 3 payload tail, 4 room, 5 room stream length, 6 sender,
+ *       7 type, 8 target seq (relations) or ''
  * Returns {seq, payload, status}: status 0 appended, 1 the sender's own duplicate, 2 the id is another
  * sender's (payload false: never handed out); payload is false when a duplicate's entry was trimmed.
  * Ids stored before senders were recorded ("seq" alone) take the sender from the entry, if still there.
+ * A delete removes its target's and the target's edits' stream entries (XADD cannot replace one)
+ * and keeps their tombstones in KEYS[6]; a tombstone is the codec's `tombstoneOf`: the envelope
+ * up to `,"body":` (id, room, seq, from, ts and type hold no such text), then an empty body and
+ * `"deleted":true` (the message) or its `"target"` (an edit).
  */
 const APPEND_SCRIPT = `
 local seen = redis.call('HGET', KEYS[2], ARGV[1])
@@ -50,7 +56,7 @@ if seen then
   end
   local entry = redis.call('XRANGE', KEYS[3], seq .. '-0', seq .. '-0')
   local payload = false
-  if entry[1] then payload = entry[1][2][2] end
+  if entry[1] then payload = entry[1][2][2] else payload = redis.call('HGET', KEYS[6], seq) end
   if not sender and payload then
     local ok, decoded = pcall(cjson.decode, payload)
     if ok then sender = decoded['from'] end
@@ -63,12 +69,29 @@ local payload = ARGV[2] .. seq .. ARGV[3]
 redis.call('HSET', KEYS[2], ARGV[1], seq .. ':' .. ARGV[6])
 redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[5], seq .. '-0', 'p', payload)
 redis.call('XADD', KEYS[4], '*', 'p', payload)
+if ARGV[7] == 'edit' then redis.call('SADD', KEYS[5], seq) end
+if ARGV[7] == 'delete' then
+  local seqs = redis.call('SMEMBERS', KEYS[5])
+  table.insert(seqs, ARGV[8])
+  for _, s in ipairs(seqs) do
+    local gone = redis.call('XRANGE', KEYS[3], s .. '-0', s .. '-0')
+    if gone[1] then
+      local old = gone[1][2][2]
+      local at = string.find(old, ',"body":', 1, true)
+      local rest = ',"body":"","target":' .. ARGV[8] .. '}'
+      if s == ARGV[8] then rest = ',"body":"","deleted":true}' end
+      redis.call('HSET', KEYS[6], s, string.sub(old, 1, at - 1) .. rest)
+      redis.call('XDEL', KEYS[3], s .. '-0')
+    end
+  end
+end
 return {seq, payload, 0}
 `
 
 /**
- * Cluster chat log on Redis. Per room: a counter, an id->seq hash (idempotency) and a
- * stream whose entry ids are `{seq}-0` (catch-up reads by seq). One global stream feeds
+ * Cluster chat log on Redis. Per room: a counter, an id->seq hash (idempotency), a
+ * stream whose entry ids are `{seq}-0` (catch-up reads by seq), a hash of the tombstones of
+ * deleted entries and, per edited message, the set of its edits' seqs. One global stream feeds
  * the persisters' consumer group; acknowledged entries are deleted from it.
  */
 export class RedisChatLog implements ChatLog {
@@ -76,6 +99,7 @@ export class RedisChatLog implements ChatLog {
   private readonly blocking: Redis
   private readonly persisters: RedisConsumerGroup
   private readonly groups = new Map<string, RedisConsumerGroup>()
+  private readonly groupConnections: Redis[] = []
   private readonly tailListeners = new Set<(entry: TailEntry) => void>()
   private tailing: Promise<void> | null = null
   private tailConnection: Redis | null = null
@@ -89,8 +113,8 @@ export class RedisChatLog implements ChatLog {
   ) {
     this.options = { ...REDIS_CHAT_LOG_DEFAULTS, ...options }
     this.blocking = health.watch(redis.duplicate(), 'chat-log-blocking')
-    this.persisters = this.makeGroup(this.options.group, '0')
-    redis.defineCommand('mqchatAppend', { numberOfKeys: 4, lua: APPEND_SCRIPT })
+    this.persisters = this.makeGroup(this.options.group, '0', this.blocking)
+    redis.defineCommand('mqchatAppend', { numberOfKeys: 6, lua: APPEND_SCRIPT })
   }
 
   private key(...parts: string[]): string {
@@ -104,21 +128,33 @@ export class RedisChatLog implements ChatLog {
       this.key('ids', message.room),
       this.key('room', message.room),
       this.key('log'),
+      this.key('edits', message.room, String(message.target ?? 0)),
+      this.key('tomb', message.room),
       message.id,
       head,
       tail,
       message.room,
       String(this.options.roomStreamLength),
-      message.from
+      message.from,
+      message.type,
+      String(message.target ?? '')
     )) as [number, string | null, number]
     if (status === 2) throw idTaken(message)
     const text = payload ?? head + seq + tail
     return { envelope: JSON.parse(text) as Envelope, payload: text, duplicate: status === 1 }
   }
 
+  /** The room stream's entries, with the tombstones of deleted ones in their place (seqs are gapless). */
   async read(room: string, afterSeq: number, limit: number): Promise<Envelope[]> {
     const entries = await this.redis.xrange(this.key('room', room), `${afterSeq + 1}-0`, '+', 'COUNT', limit)
-    return entries.map(([, fields]) => JSON.parse(fields[1] as string) as Envelope)
+    const envelopes = entries.map(([, fields]) => JSON.parse(fields[1] as string) as Envelope)
+    const upper = envelopes.length === limit ? (envelopes.at(-1) as Envelope).seq : afterSeq + limit
+    if (envelopes.length === upper - afterSeq) return envelopes
+    const present = new Set(envelopes.map((envelope) => envelope.seq))
+    const missing = Array.from({ length: upper - afterSeq }, (_, i) => afterSeq + 1 + i).filter((seq) => !present.has(seq))
+    const tombstones = await this.redis.hmget(this.key('tomb', room), ...missing.map(String))
+    for (const tombstone of tombstones) if (tombstone) envelopes.push(JSON.parse(tombstone) as Envelope)
+    return envelopes.sort((a, b) => a.seq - b.seq).slice(0, limit)
   }
 
   async lastSeq(room: string): Promise<number> {
@@ -169,18 +205,21 @@ export class RedisChatLog implements ChatLog {
     void loop()
   }
 
-  private makeGroup(group: string, startAt: '0' | '$'): RedisConsumerGroup {
+  private makeGroup(group: string, startAt: '0' | '$', blocking: Redis): RedisConsumerGroup {
     const { blockSliceMs, claimIdleMs } = this.options
     const options = { stream: this.key('log'), group, blockSliceMs, claimIdleMs, startAt }
-    return new RedisConsumerGroup(this.redis, this.blocking, options, () => this.trimNow())
+    return new RedisConsumerGroup(this.redis, blocking, options, () => this.trimNow())
   }
 
   group(name: string): ConsumerGroup {
     if (name === this.options.group) return this.persisters
     let group = this.groups.get(name)
     if (!group) {
-      // a group added later starts at the newest entry: earlier ones may already be trimmed
-      group = this.makeGroup(name, '$')
+      // its own connection for blocking reads: a read of one group never waits behind another's.
+      // A group added later starts at the newest entry: earlier ones may already be trimmed
+      const blocking = this.health.watch(this.redis.duplicate(), `chat-log-blocking-${name}`)
+      this.groupConnections.push(blocking)
+      group = this.makeGroup(name, '$', blocking)
       this.groups.set(name, group)
     }
     return group
@@ -225,6 +264,7 @@ export class RedisChatLog implements ChatLog {
   async close(): Promise<void> {
     this.closed = true
     this.blocking.disconnect()
+    for (const connection of this.groupConnections) connection.disconnect()
     this.tailConnection?.disconnect()
   }
 }
