@@ -7,6 +7,8 @@ import { LevelClientOwners } from '../../storage/client-owners/level-client-owne
 import { describeHistoryContract } from '../../storage/history/history.contract.js'
 import { LevelHistoryStore } from '../../storage/history/level-history-store.js'
 import { openLevel, type StringLevel } from '../../storage/level.js'
+import { LevelReadStateStore } from '../../storage/read-pointers/level-read-state-store.js'
+import { describeReadStateContract } from '../../storage/read-pointers/read-state.contract.js'
 import { LevelRoomSettingsStore } from '../../storage/room-settings/level-room-settings-store.js'
 import { describeRoomSettingsContract } from '../../storage/room-settings/room-settings.contract.js'
 import { LevelSessionCursors } from '../../storage/session-cursors/level-session-cursors.js'
@@ -44,3 +46,4 @@ describeAccountsContract('LevelAccountsStore', () => levelHarness((db) => new Le
 describeSessionCursorsContract('LevelSessionCursors', () => levelHarness((db) => new LevelSessionCursors(db)))
 describeClientOwnersContract('LevelClientOwners', () => levelHarness((db) => new LevelClientOwners(db, CLIENT_OWNER_TTL_SECONDS)))
 describeRoomSettingsContract('LevelRoomSettingsStore', () => levelHarness((db) => new LevelRoomSettingsStore(db)))
+describeReadStateContract('LevelReadStateStore', () => levelHarness((db) => new LevelReadStateStore(db)))

@@ -5,6 +5,8 @@ import { CLAIM_IDLE_MS, describeChatLogContract } from '../../storage/chat-log/c
 import { RedisChatLog } from '../../storage/chat-log/redis-chat-log.js'
 import { CLIENT_OWNER_TTL_SECONDS, describeClientOwnersContract } from '../../storage/client-owners/client-owners.contract.js'
 import { RedisClientOwners } from '../../storage/client-owners/redis-client-owners.js'
+import { describeReadStateContract } from '../../storage/read-pointers/read-state.contract.js'
+import { RedisReadStateStore } from '../../storage/read-pointers/redis-read-state-store.js'
 import { RedisSessionCursors } from '../../storage/session-cursors/redis-session-cursors.js'
 import { describeSessionCursorsContract } from '../../storage/session-cursors/session-cursors.contract.js'
 import { testRedisHealth } from '../helpers/redis-health.js'
@@ -61,6 +63,18 @@ describeClientOwnersContract('RedisClientOwners', async () => {
     async open() {
       const connection = redis.client()
       const store = new RedisClientOwners(connection, prefix, CLIENT_OWNER_TTL_SECONDS)
+      return Object.assign(store, { close: async () => connection.disconnect() })
+    },
+    async destroy() {}
+  }
+})
+
+describeReadStateContract('RedisReadStateStore', async () => {
+  const prefix = `t${randomUUID()}:`
+  return {
+    async open() {
+      const connection = redis.client()
+      const store = new RedisReadStateStore(connection, prefix)
       return Object.assign(store, { close: async () => connection.disconnect() })
     },
     async destroy() {}
