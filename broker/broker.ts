@@ -7,6 +7,7 @@ import { chatRoomOf, topics } from '../core/topics.js'
 import type { AccountsStore } from '../storage/accounts/accounts-store.js'
 import type { ChatLog } from '../storage/chat-log/chat-log.js'
 import type { ClientOwners } from '../storage/client-owners/client-owners.js'
+import type { HistoryStore } from '../storage/history/history-store.js'
 import type { SessionCursors } from '../storage/session-cursors/session-cursors.js'
 import { onBrokerError, publishPacket } from './aedes/client-internals.js'
 import { type AdaptablePersistence, adaptPersistence } from './aedes/session-persistence.js'
@@ -33,6 +34,8 @@ import { SessionSubscriptions } from './subscription-limits.js'
 export interface BrokerDeps {
   chatLog: ChatLog
   accounts: AccountsStore
+  /** Relations (edits, deletes, reactions) look up targets the chat log no longer holds here. */
+  history?: HistoryStore
   tokens: TokenService
   rateLimiter: RateLimiter
   /** An async Aedes persistence (aedes-persistence 11 interface). */

@@ -1,16 +1,20 @@
 import { MqchatError, unknownRoom } from '../core/errors.js'
-import { chatInputSchema } from '../core/message.js'
+import { type ChatInput, chatInputSchema, isRelationType, relationInputSchema } from '../core/message.js'
 import type { AccountsStore } from '../storage/accounts/accounts-store.js'
 import { roomForMember } from '../storage/accounts/room-access.js'
 import type { AppendResult, ChatLog } from '../storage/chat-log/chat-log.js'
+import type { HistoryStore } from '../storage/history/history-store.js'
 import type { UserDirectory } from './directory.js'
 import type { RateDecision, RateLimiter } from './rate-limiters/rate-limiter.js'
+import { authorizeRelation } from './relations.js'
 
 export interface ChatPipelineDeps {
   chatLog: ChatLog
   accounts: AccountsStore
   directory: UserDirectory
   rateLimiter: RateLimiter
+  /** Where relations find targets older than the chat log keeps. */
+  history?: HistoryStore
 }
 
 export interface ChatPipelineOptions {
@@ -19,6 +23,11 @@ export interface ChatPipelineOptions {
   onRejected?(reason: string): void
   /** Told of every message newly sequenced (metrics). */
   onAccepted?(): void
+  /**
+   * Runs after every new append, before the sender hears back (unread counters, mentions). The message
+   * is durable by then: this must not reject; a step it could not finish is made up later (idempotent).
+   */
+  afterAppend?(result: AppendResult): Promise<void>
 }
 
 /** A service key with `messages:write` sends into any existing room without being a member. */
@@ -78,14 +87,19 @@ export function createChatPipeline(deps: ChatPipelineDeps, options: ChatPipeline
 
   async function send(userId: string, roomId: string, raw: RawMessage, sender: SenderRights): Promise<AppendResult> {
     await assertWithinLimit(userId)
-    const parsed = chatInputSchema.safeParse(parse(raw))
+    const input = parse(raw)
+    // edits, deletes and reactions (SPEC §4b) are sequenced like messages once their target checks out
+    const relation = isRelationType((input as { type?: unknown } | null)?.type as string)
+    const parsed = relation ? relationInputSchema.safeParse(input) : chatInputSchema.safeParse(input)
     if (!parsed.success) {
       const issue = parsed.error.issues[0]
       throw new MqchatError('invalid_message', `${issue?.path.join('.') || 'message'}: ${issue?.message}`, parsed.error.issues)
     }
     await assertMember(userId, roomId, sender)
+    const message: ChatInput = parsed.data
+    if (relation && 'target' in parsed.data) await authorizeRelation(deps, userId, roomId, parsed.data)
     try {
-      return await chatLog.append({ ...parsed.data, room: roomId, from: userId })
+      return await chatLog.append({ ...message, room: roomId, from: userId })
     } catch (error) {
       // the log's own refusals (`id_taken`, an entry it cannot store) are the sender's, not an outage
       if (error instanceof MqchatError) throw error
@@ -96,8 +110,10 @@ export function createChatPipeline(deps: ChatPipelineDeps, options: ChatPipeline
   return {
     send(userId, roomId, raw, sender = {}) {
       return send(userId, roomId, raw, sender).then(
-        (result) => {
-          if (!result.duplicate) options.onAccepted?.()
+        async (result) => {
+          if (result.duplicate) return result
+          options.onAccepted?.()
+          await options.afterAppend?.(result)
           return result
         },
         (error: unknown) => {

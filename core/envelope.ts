@@ -21,19 +21,31 @@ export const envelopeSchema = z.looseObject({
   body: z.string(),
   replyTo: z.number().int().positive().optional(),
   attachments: z.array(z.record(z.string(), z.unknown())).optional(),
-  meta: z.record(z.string(), z.unknown()).optional()
+  meta: z.record(z.string(), z.unknown()).optional(),
+  target: z.number().int().positive().optional(),
+  key: z.string().optional(),
+  op: z.enum(['add', 'remove']).optional(),
+  edited: z.number().int().nonnegative().optional(),
+  deleted: z.boolean().optional(),
+  reactions: z.record(z.string(), z.array(z.string())).optional()
 }) satisfies z.ZodType<Envelope>
 
 /** What a sender's message contributes; the log adds `seq` and `ts`. */
 export type EnvelopeFields = Omit<Envelope, 'seq' | 'ts'>
 
-/** The envelope with its fields in the codec's order. */
+/** The envelope with its fields in the codec's order (relation and current-state fields last). */
 export function buildEnvelope(message: EnvelopeFields, seq: number, ts: number): Envelope {
-  const { id, room, from, body, type, replyTo, attachments, meta } = message
+  const { id, room, from, body, type, replyTo, attachments, meta, target, key, op, edited, deleted, reactions } = message
   const envelope: Envelope = { id, room, seq, from, ts, type, body }
   if (replyTo !== undefined) envelope.replyTo = replyTo
   if (attachments !== undefined) envelope.attachments = attachments
   if (meta !== undefined) envelope.meta = meta
+  if (target !== undefined) envelope.target = target
+  if (key !== undefined) envelope.key = key
+  if (op !== undefined) envelope.op = op
+  if (edited !== undefined) envelope.edited = edited
+  if (deleted !== undefined) envelope.deleted = deleted
+  if (reactions !== undefined) envelope.reactions = reactions
   return envelope
 }
 
@@ -120,4 +132,16 @@ export function readSeq(payload: string | Uint8Array): number {
     i += 1
   }
   return 0
+}
+
+/**
+ * What is left of a deleted message, or of an edit of it, in the chat log and history: who and
+ * when, never what (SPEC §4b). Reactions go too: they were about the content.
+ */
+export function tombstoneOf(envelope: Envelope): Envelope {
+  const { id, room, seq, from, ts, type, target } = envelope
+  const tombstone: Envelope = { id, room, seq, from, ts, type, body: '' }
+  if (target !== undefined) tombstone.target = target
+  else tombstone.deleted = true
+  return tombstone
 }

@@ -9,11 +9,13 @@ export const ERROR_STATUS = {
   too_large: 413,
   unauthenticated: 401,
   forbidden: 403,
+  not_author: 403,
   unknown_room: 404,
   not_found: 404,
   conflict: 409,
   id_taken: 409,
   cannot_add: 422,
+  bad_target: 422,
   rate_limited: 429,
   unavailable: 503
 } as const

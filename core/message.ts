@@ -58,7 +58,47 @@ export const chatInputSchema = z
     path: ['body']
   })
 
-export type ChatInput = z.output<typeof chatInputSchema>
+/** The `type`s of relation entries: they change an earlier message (`target`) instead of adding one (SPEC §4b). */
+export const RELATION_TYPES = ['edit', 'delete', 'reaction'] as const
+export type RelationType = (typeof RELATION_TYPES)[number]
+
+export const isRelationType = (type: string): type is RelationType => (RELATION_TYPES as readonly string[]).includes(type)
+
+const relationBase = {
+  id: z.string().regex(ID_PATTERN, 'id must match [A-Za-z0-9_-]{1,64}'),
+  target: z.number().int().positive()
+}
+
+/**
+ * Edits, deletes and reactions published to `rooms/{roomId}/messages` (SPEC §4b). Only the fields
+ * below are kept (no meta or attachments), so a relation stays far inside `JSON_LIMITS`.
+ * Delete and reaction entries carry an empty `body`, so every envelope has one.
+ */
+export const relationInputSchema = z.discriminatedUnion('type', [
+  z.object({ ...relationBase, type: z.literal('edit'), body: z.string().min(1, 'an edit needs a body') }),
+  z.object({ ...relationBase, type: z.literal('delete') }).transform((m) => ({ ...m, body: '' })),
+  z
+    .object({
+      ...relationBase,
+      type: z.literal('reaction'),
+      // one emoji or a short name; no control characters, so it can be a REST path segment
+      key: z
+        .string()
+        .min(1)
+        .max(32)
+        .regex(/^[^\p{Cc}\s/]+$/u, 'key must be 1-32 characters without spaces, slashes or control characters'),
+      op: z.enum(['add', 'remove'])
+    })
+    .transform((m) => ({ ...m, body: '' }))
+])
+
+export type RelationInput = z.output<typeof relationInputSchema>
+
+export type ChatInput = z.output<typeof chatInputSchema> & {
+  target?: number
+  key?: string
+  op?: 'add' | 'remove'
+}
 
 /** What subscribers receive and history returns: the input plus server-assigned fields. */
 export interface Envelope {
@@ -72,6 +112,17 @@ export interface Envelope {
   replyTo?: number
   attachments?: Record<string, unknown>[]
   meta?: Record<string, unknown>
+  /** Relation entries (`edit`, `delete`, `reaction`): the seq of the message they change. */
+  target?: number
+  /** Reaction entries: the reaction (e.g. an emoji) and whether it is added or removed. */
+  key?: string
+  op?: 'add' | 'remove'
+  /** History's current state of a message: ts of its last edit. */
+  edited?: number
+  /** History and the chat log: the message was deleted; body is empty, attachments and meta are gone. */
+  deleted?: boolean
+  /** History's current state of a message: reaction key -> users, in the order they reacted. */
+  reactions?: Record<string, string[]>
 }
 
 /** Sent to `users/{userId}/inbox` when a send is refused. */

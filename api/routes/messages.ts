@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { Router } from 'express'
+import { type Request, type Response, Router } from 'express'
 import { Histogram } from 'prom-client'
 import { z } from 'zod'
 import { MqchatError } from '../../core/errors.js'
@@ -59,5 +59,22 @@ export function messageRoutes({ accounts, history, chatLog, chat, registry }: Ap
     res.status(result.duplicate ? 200 : 201).json(result.envelope)
   })
 
+  /** Edits, deletes and reactions (SPEC §4b): entries of the room's stream, through the same pipeline as MQTT. */
+  async function relate(req: Request, res: Response, fields: Record<string, unknown>): Promise<void> {
+    const { roomId, seq: target } = req.params as { roomId: string; seq: string }
+    const key = req.get('Idempotency-Key')
+    const json = { ...fields, id: key ?? randomUUID(), target: Number(target) }
+    const sender = { anyRoom: mayUseAnyRoom(res.locals) }
+    const result = await chat.send(currentUser(res.locals), roomId, { json, bytes: bodyBytes(json) }, sender)
+    res.status(result.duplicate ? 200 : 201).json(result.envelope)
+  }
+
+  router.patch('/:seq', (req, res) => relate(req, res, { type: 'edit', body: validate(editBodySchema, req.body).body }))
+  router.delete('/:seq', (req, res) => relate(req, res, { type: 'delete' }))
+  router.put('/:seq/reactions/:key', (req, res) => relate(req, res, { type: 'reaction', key: req.params.key, op: 'add' }))
+  router.delete('/:seq/reactions/:key', (req, res) => relate(req, res, { type: 'reaction', key: req.params.key, op: 'remove' }))
+
   return router
 }
+
+const editBodySchema = z.object({ body: z.string() })

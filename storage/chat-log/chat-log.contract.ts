@@ -226,5 +226,37 @@ export function describeChatLogContract(name: string, makeHarness: () => Promise
       expect(await aborted).toEqual([])
       expect(Date.now() - started).toBeLessThan(5000)
     })
+
+    it('replaces a deleted message and its edits by tombstones in every read, also after a restart', async () => {
+      const original = await ctx.store.append({ ...message('t', 'orig'), body: 'secret original', meta: { m: 'secret meta' } })
+      await ctx.store.append(message('t', 'other'))
+      await ctx.store.append({ room: 't', id: 'e1', from: 'alice', type: 'edit', target: 1, body: 'secret edit' })
+      await ctx.store.append({ room: 't', id: 'x1', from: 'bob', type: 'reaction', target: 1, key: '👍', op: 'add', body: '' })
+      const removal = await ctx.store.append({ room: 't', id: 'd1', from: 'alice', type: 'delete', target: 1, body: '' })
+      expect(removal.envelope).toMatchObject({ seq: 5, type: 'delete', target: 1, body: '' })
+      const { id, room, from, ts, type } = original.envelope
+      const expected = [
+        { id, room, seq: 1, from, ts, type, body: '', deleted: true },
+        { seq: 2, body: 'body other' },
+        { id: 'e1', seq: 3, type: 'edit', body: '', target: 1 },
+        { id: 'x1', seq: 4, type: 'reaction', target: 1, key: '👍', op: 'add' },
+        { id: 'd1', seq: 5, type: 'delete', target: 1 }
+      ]
+      for (const restart of [false, true]) {
+        const store = restart ? await ctx.restart() : ctx.store
+        const all = await store.read('t', 0, 10)
+        expect(all).toMatchObject(expected)
+        expect(all[0]).toEqual(expected[0])
+        expect(JSON.stringify(all)).not.toContain('secret')
+        // reads that start at or end on a tombstone, as session replay and `after=` pages do
+        expect((await store.read('t', 0, 1)).map((e) => e.seq)).toEqual([1])
+        expect((await store.read('t', 2, 1)).map((e) => e.seq)).toEqual([3])
+        expect((await store.read('t', 1, 2)).map((e) => e.seq)).toEqual([2, 3])
+        // the sender's retry of the deleted message gets the tombstone, not its body back
+        const retry = await store.append({ ...message('t', 'orig'), body: 'secret original' })
+        expect(retry).toMatchObject({ duplicate: true, envelope: { seq: 1, deleted: true, body: '' } })
+        expect(retry.payload).not.toContain('secret')
+      }
+    })
   })
 }

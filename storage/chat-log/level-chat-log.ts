@@ -1,4 +1,4 @@
-import { buildEnvelope, encodeEnvelope } from '../../core/envelope.js'
+import { buildEnvelope, encodeEnvelope, tombstoneOf } from '../../core/envelope.js'
 import type { Envelope } from '../../core/message.js'
 import { pad, type StringLevel } from '../level.js'
 import type { AppendResult, ChatLog, ConsumerGroup, LogEntry, NewMessage, TailEntry } from './chat-log.js'
@@ -20,7 +20,8 @@ export interface LevelChatLogOptions {
 
 /**
  * Embedded chat log on its own LevelDB. Keys:
- *   m!{room}!{seq}  -> envelope JSON      (the room's log, read by seq)
+ *   m!{room}!{seq}  -> envelope JSON      (the room's log, read by seq; a tombstone once deleted)
+ *   e!{room}!{target}!{seq} -> ''        (the edits of a message, tombstoned with it)
  *   i!{room}!{id}   -> seq                (idempotency index)
  *   s!{room}        -> last seq
  *   f!{position}    -> envelope JSON      (the persisters' feed; deleted on ack)
@@ -127,8 +128,12 @@ export class LevelChatLog implements ChatLog {
           { type: 'put', key: `i!${message.room}!${message.id}`, value: String(seq) },
           ...feeds.map((feed) => ({ type: 'put' as const, key: feed.key(this.position), value: payload }))
         )
+        if (message.type === 'edit' && message.target !== undefined) {
+          ops.push({ type: 'put', key: editKey(message.room, message.target, seq), value: '' })
+        }
         outcomes.push({ appended: { envelope, payload, duplicate: false } })
       }
+      ops.push(...(await this.tombstones(outcomes, ops)))
       for (const room of touched) ops.push({ type: 'put', key: `s!${room}`, value: String(this.lastSeqs.get(room)) })
       ops.push({ type: 'put', key: 'position', value: String(this.position) })
       for (const name of registering) ops.push({ type: 'put', key: `G!${name}`, value: '' })
@@ -151,6 +156,36 @@ export class LevelChatLog implements ChatLog {
       this.flushing = false
       if (this.queue.length > 0) this.schedule()
     }
+  }
+
+  /**
+   * A delete replaces its target's entry and the target's edits by tombstones in the same batch
+   * (SPEC §4b), so reads and session replays never return the original body again. Edits of the
+   * target are found by the `e!` index, also those appended earlier in this batch.
+   */
+  private async tombstones(
+    outcomes: Outcome[],
+    ops: { key: string; value: string }[]
+  ): Promise<{ type: 'put'; key: string; value: string }[]> {
+    const deletes = outcomes.flatMap((o) => ('appended' in o && o.appended.envelope.type === 'delete' ? [o.appended.envelope] : []))
+    if (deletes.length === 0) return []
+    const inBatch = new Map(ops.map((op) => [op.key, op.value]))
+    const puts: { type: 'put'; key: string; value: string }[] = []
+    for (const { room, target } of deletes) {
+      if (target === undefined) continue
+      const prefix = `e!${room}!${pad(target)}!`
+      const editSeqs = new Set((await this.log.keys({ gt: prefix, lt: `${prefix}~` }).all()).map((key) => key.slice(prefix.length)))
+      for (const key of inBatch.keys()) if (key.startsWith(prefix)) editSeqs.add(key.slice(prefix.length))
+      for (const seq of [pad(target), ...editSeqs]) {
+        const key = `m!${room}!${seq}`
+        const stored = inBatch.get(key) ?? (await this.log.get(key))
+        if (stored === undefined) continue
+        const value = encodeEnvelope(tombstoneOf(JSON.parse(stored) as Envelope))
+        inBatch.set(key, value)
+        puts.push({ type: 'put', key, value })
+      }
+    }
+    return puts
   }
 
   private emitTail({ envelope, payload }: AppendResult): void {
@@ -245,3 +280,5 @@ function settle(pending: Pending, first: AppendResult): void {
     pending.reject(error)
   }
 }
+
+const editKey = (room: string, target: number, seq: number) => `e!${room}!${pad(target)}!${pad(seq)}`
