@@ -75,6 +75,8 @@ export const createdApiKeySchema = apiKeySchema.extend({ key: z.string().describ
 
 export const apiKeyListSchema = z.object({ keys: z.array(apiKeySchema) })
 
+export const roomSettingsAnswerSchema = z.object({ muted: z.boolean().describe('no offline push for this room') })
+
 export const livenessSchema = z.object({ status: z.literal('ok') })
 
 export const readinessSchema = z.object({ status: z.enum(['ready', 'starting']) })

@@ -67,7 +67,10 @@ function answers(route: RouteDoc): Record<string, unknown> {
 }
 
 function parameters(route: RouteDoc): unknown[] {
-  const inPath = [...route.path.matchAll(/\{(\w+)\}/g)].map(([, name]) => ({ name, in: 'path', required: true, schema: ID_PARAMETER }))
+  const inPath = [...route.path.matchAll(/\{(\w+)\}/g)].map(([, name = '']) => {
+    const schema = route.params?.[name]
+    return { name, in: 'path', required: true, schema: schema ? jsonSchema(schema, 'input') : ID_PARAMETER }
+  })
   if (!route.query) return inPath
   const query = jsonSchema(route.query, 'input') as { properties?: Record<string, JsonSchema>; required?: string[] }
   const inQuery = Object.entries(query.properties ?? {}).map(([name, schema]) => ({

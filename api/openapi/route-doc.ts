@@ -19,12 +19,14 @@ export interface AnswerDoc {
 
 /** One REST route as the OpenAPI document describes it; paths use `{param}` as OpenAPI does. */
 export interface RouteDoc {
-  method: 'get' | 'post' | 'put' | 'delete'
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete'
   path: string
   tag: string
   summary: string
   description?: string
   access: Access
+  /** Path parameters that are not ids (`[A-Za-z0-9_-]{1,64}`), e.g. a seq. */
+  params?: Record<string, z.ZodType>
   /** The schema the route validates its query with. */
   query?: z.ZodObject
   /** The schema the route validates its JSON body with. */

@@ -3,6 +3,7 @@ import { newUserSchema } from '../new-user.js'
 import { passwordChangeSchema } from '../routes/account.js'
 import { loginSchema } from '../routes/auth.js'
 import { historyQuerySchema } from '../routes/messages.js'
+import { roomSettingsSchema } from '../routes/room-settings.js'
 import { addMemberSchema, createRoomSchema, listRoomsSchema } from '../routes/rooms.js'
 import {
   authAnswerSchema,
@@ -12,6 +13,7 @@ import {
   readinessSchema,
   roomPageSchema,
   roomSchema,
+  roomSettingsAnswerSchema,
   tokenAnswerSchema
 } from './answer-schemas.js'
 import type { RouteDoc } from './route-doc.js'
@@ -110,6 +112,25 @@ export const userRouteDocs: RouteDoc[] = [
     access: 'user',
     answers: { 204: noContent },
     errors: ['unknown_room', 'conflict', 'forbidden']
+  },
+  {
+    method: 'get',
+    path: '/v1/rooms/{roomId}/settings',
+    tag: 'rooms',
+    summary: 'Your own settings for a room of yours',
+    access: 'user',
+    answers: { 200: { description: 'the settings', schema: roomSettingsAnswerSchema } },
+    errors: ['unknown_room']
+  },
+  {
+    method: 'put',
+    path: '/v1/rooms/{roomId}/settings',
+    tag: 'rooms',
+    summary: 'Set your own settings for a room (muted: no offline push)',
+    access: 'user',
+    body: roomSettingsSchema,
+    answers: { 200: { description: 'the settings', schema: roomSettingsAnswerSchema } },
+    errors: ['unknown_room', 'rate_limited']
   },
   {
     method: 'get',

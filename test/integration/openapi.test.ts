@@ -165,6 +165,11 @@ describe('GET /v1/openapi.json matches the real answers of every route (issue 8,
     expect((await expectDocumented('GET', '/v1/rooms?limit=0', {}, { token: alice })).status).toBe(400)
     expect((await expectDocumented('GET', '/v1/rooms/{roomId}', { roomId }, { token: bob })).status).toBe(200)
     expect((await expectDocumented('GET', '/v1/rooms/{roomId}', { roomId: 'r_none' }, { token: bob })).status).toBe(404)
+    expect((await expectDocumented('GET', '/v1/rooms/{roomId}/settings', { roomId }, { token: bob })).body).toEqual({ muted: false })
+    const muted = await expectDocumented('PUT', '/v1/rooms/{roomId}/settings', { roomId }, { body: { muted: true }, token: bob })
+    expect(muted.body).toEqual({ muted: true })
+    const invalid = await expectDocumented('PUT', '/v1/rooms/{roomId}/settings', { roomId }, { body: { muted: 'yes' }, token: bob })
+    expect(invalid.status).toBe(400)
     expect(
       (await expectDocumented('POST', '/v1/rooms/{roomId}/members', { roomId }, { body: { userId: 'carol' }, token: bob })).status
     ).toBe(200)
