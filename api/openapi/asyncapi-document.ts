@@ -20,16 +20,16 @@ function channel(topic: TopicDoc) {
     [...topic.address.matchAll(/\{(\w+)\}/g)].map(([, name = '']) => [name, { description: PARAMETERS[name] ?? name }])
   )
   const messages: Record<string, unknown> = { [topic.receive.name]: message(topic.receive, true) }
-  if (topic.send) messages[topic.send.name] = message(topic.send, false)
+  for (const payload of topic.send) messages[payload.name] = message(payload, false)
   return { address: topic.address, description: topic.description, parameters, messages }
 }
 
-function operation(key: string, action: 'send' | 'receive', who: string, topic: TopicDoc, payload: PayloadDoc) {
+function operation(key: string, action: 'send' | 'receive', who: string, topic: TopicDoc, payloads: PayloadDoc[]) {
   return {
     action,
     channel: { $ref: `#/channels/${key}` },
     summary: `${action === 'send' ? 'Publish' : 'Subscribe'}: ${who}`,
-    messages: [{ $ref: `#/channels/${key}/messages/${payload.name}` }],
+    messages: payloads.map((payload) => ({ $ref: `#/channels/${key}/messages/${payload.name}` })),
     bindings: { mqtt: { qos: topic.qos, retain: topic.retained, bindingVersion: '0.2.0' } }
   }
 }
@@ -43,8 +43,9 @@ export function buildAsyncApiDocument(version: string): Record<string, unknown> 
   const operations: Record<string, unknown> = {}
   for (const [key, topic] of Object.entries(TOPIC_DOCS)) {
     channels[key] = { ...channel(topic), 'x-mqchat-publish': topic.publish, 'x-mqchat-subscribe': topic.subscribe }
-    if (topic.send) operations[`publish${key[0]?.toUpperCase()}${key.slice(1)}`] = operation(key, 'send', topic.publish, topic, topic.send)
-    operations[`subscribe${key[0]?.toUpperCase()}${key.slice(1)}`] = operation(key, 'receive', topic.subscribe, topic, topic.receive)
+    if (topic.send.length > 0)
+      operations[`publish${key[0]?.toUpperCase()}${key.slice(1)}`] = operation(key, 'send', topic.publish, topic, topic.send)
+    operations[`subscribe${key[0]?.toUpperCase()}${key.slice(1)}`] = operation(key, 'receive', topic.subscribe, topic, [topic.receive])
   }
   return {
     asyncapi: '3.0.0',

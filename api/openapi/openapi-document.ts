@@ -2,11 +2,12 @@ import { ERROR_STATUS, type ErrorCode } from '../../core/errors.js'
 import { adminRouteDocs } from './admin-routes.js'
 import { problemSchema } from './answer-schemas.js'
 import { type JsonSchema, jsonSchema, withOptional } from './json-schema.js'
+import { messageRouteDocs } from './message-routes.js'
 import type { Access, RouteDoc } from './route-doc.js'
 import { userRouteDocs } from './user-routes.js'
 
 /** Every REST route; a test fails while express mounts one that is not here. */
-export const ROUTE_DOCS: readonly RouteDoc[] = [...userRouteDocs, ...adminRouteDocs]
+export const ROUTE_DOCS: readonly RouteDoc[] = [...userRouteDocs, ...messageRouteDocs, ...adminRouteDocs]
 
 const ACCESS_ERRORS: Record<Access, ErrorCode[]> = {
   public: [],
@@ -71,7 +72,14 @@ function parameters(route: RouteDoc): unknown[] {
     const schema = route.params?.[name]
     return { name, in: 'path', required: true, schema: schema ? jsonSchema(schema, 'input') : ID_PARAMETER }
   })
-  if (!route.query) return inPath
+  const inHeader = Object.entries(route.headers ?? {}).map(([name, description]) => ({
+    name,
+    in: 'header',
+    required: false,
+    description,
+    schema: { type: 'string' }
+  }))
+  if (!route.query) return [...inPath, ...inHeader]
   const query = jsonSchema(route.query, 'input') as { properties?: Record<string, JsonSchema>; required?: string[] }
   const inQuery = Object.entries(query.properties ?? {}).map(([name, schema]) => ({
     name,
@@ -79,7 +87,7 @@ function parameters(route: RouteDoc): unknown[] {
     required: query.required?.includes(name) ?? false,
     schema
   }))
-  return [...inPath, ...inQuery]
+  return [...inPath, ...inHeader, ...inQuery]
 }
 
 function operation(route: RouteDoc): Record<string, unknown> {

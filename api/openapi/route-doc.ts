@@ -27,6 +27,8 @@ export interface RouteDoc {
   access: Access
   /** Path parameters that are not ids (`[A-Za-z0-9_-]{1,64}`), e.g. a seq. */
   params?: Record<string, z.ZodType>
+  /** Optional request headers, by name, with their description. */
+  headers?: Record<string, string>
   /** The schema the route validates its query with. */
   query?: z.ZodObject
   /** The schema the route validates its JSON body with. */

@@ -1,6 +1,6 @@
 import type { z } from 'zod'
 import { envelopeSchema } from '../../core/envelope.js'
-import { chatInputSchema, presenceSchema, receiptInputSchema, typingInputSchema } from '../../core/message.js'
+import { chatInputSchema, presenceSchema, receiptInputSchema, relationInputSchema, typingInputSchema } from '../../core/message.js'
 import type { RoomChannel } from '../../core/topics.js'
 import { inboxNoticeSchema, receiptSignalSchema, roomEventSchema, typingSignalSchema } from '../../core/wire-schemas.js'
 
@@ -13,7 +13,7 @@ export interface PayloadDoc {
 
 /**
  * One MQTT topic of mqchat. `publish` and `subscribe` say who may, in the words of the topic
- * table of docs/protocol.md (a test compares them); `send` is absent on server-only topics.
+ * table of docs/protocol.md (a test compares them); `send` is empty on server-only topics.
  */
 export interface TopicDoc {
   address: string
@@ -22,7 +22,7 @@ export interface TopicDoc {
   subscribe: string
   qos: 0 | 1
   retained: boolean
-  send?: PayloadDoc
+  send: PayloadDoc[]
   receive: PayloadDoc
 }
 
@@ -34,13 +34,17 @@ const ROOM_TOPICS = {
     subscribe: 'members',
     qos: 1,
     retained: false,
-    send: { name: 'chatMessage', summary: 'a chat message (unknown fields dropped)', schema: chatInputSchema },
+    send: [
+      { name: 'chatMessage', summary: 'a chat message (unknown fields dropped)', schema: chatInputSchema },
+      { name: 'relation', summary: 'an edit, delete or reaction of the message at `target`', schema: relationInputSchema }
+    ],
     receive: { name: 'envelope', summary: 'the sequenced envelope, gapless seq per room', schema: envelopeSchema }
   },
   events: {
     address: 'rooms/{roomId}/events',
     description: 'Room events, published by the server; publishing here is refused (`forbidden`).',
     publish: 'server only',
+    send: [],
     subscribe: 'members',
     qos: 1,
     retained: false,
@@ -53,7 +57,7 @@ const ROOM_TOPICS = {
     subscribe: 'members',
     qos: 0,
     retained: false,
-    send: { name: 'typingInput', summary: 'typing or not', schema: typingInputSchema },
+    send: [{ name: 'typingInput', summary: 'typing or not', schema: typingInputSchema }],
     receive: { name: 'typingSignal', summary: 'a member types', schema: typingSignalSchema }
   },
   receipts: {
@@ -63,7 +67,7 @@ const ROOM_TOPICS = {
     subscribe: 'members',
     qos: 0,
     retained: false,
-    send: { name: 'receiptInput', summary: 'a pointer', schema: receiptInputSchema },
+    send: [{ name: 'receiptInput', summary: 'a pointer', schema: receiptInputSchema }],
     receive: { name: 'receiptSignal', summary: 'a member’s pointer', schema: receiptSignalSchema }
   }
 } as const satisfies Record<RoomChannel, TopicDoc>
@@ -75,6 +79,7 @@ export const TOPIC_DOCS: Record<string, TopicDoc> = {
     address: 'users/{userId}/inbox',
     description: 'Notices for one user; publishing here is dropped.',
     publish: 'server only',
+    send: [],
     subscribe: 'that user',
     qos: 1,
     retained: false,
@@ -84,6 +89,7 @@ export const TOPIC_DOCS: Record<string, TopicDoc> = {
     address: 'presence/{userId}',
     description: 'Online while any device of the user is connected; publishing here is dropped.',
     publish: 'server only',
+    send: [],
     subscribe: 'that user and users who share a room with them',
     qos: 1,
     retained: true,

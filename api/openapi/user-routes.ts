@@ -1,14 +1,10 @@
-import { chatInputSchema } from '../../core/message.js'
 import { newUserSchema } from '../new-user.js'
 import { passwordChangeSchema } from '../routes/account.js'
 import { loginSchema } from '../routes/auth.js'
-import { historyQuerySchema } from '../routes/messages.js'
 import { roomSettingsSchema } from '../routes/room-settings.js'
 import { addMemberSchema, createRoomSchema, listRoomsSchema } from '../routes/rooms.js'
 import {
   authAnswerSchema,
-  envelopeSchema,
-  historyPageSchema,
   livenessSchema,
   readinessSchema,
   roomPageSchema,
@@ -20,7 +16,7 @@ import type { RouteDoc } from './route-doc.js'
 
 const noContent = { description: 'done; no body' }
 
-/** Registration, login, rooms, messages, health and the documents themselves. */
+/** Registration, login, rooms, health and the documents themselves. */
 export const userRouteDocs: RouteDoc[] = [
   {
     method: 'post',
@@ -131,32 +127,6 @@ export const userRouteDocs: RouteDoc[] = [
     body: roomSettingsSchema,
     answers: { 200: { description: 'the settings', schema: roomSettingsAnswerSchema } },
     errors: ['unknown_room', 'rate_limited']
-  },
-  {
-    method: 'get',
-    path: '/v1/rooms/{roomId}/messages',
-    tag: 'messages',
-    summary: 'History: newest first, or with `after` oldest first from after+1 (catch-up)',
-    description: 'Service keys need `history:read` and read any room.',
-    access: 'user-or-service',
-    query: historyQuerySchema,
-    answers: { 200: { description: 'one page of envelopes', schema: historyPageSchema } },
-    errors: ['unknown_room']
-  },
-  {
-    method: 'post',
-    path: '/v1/rooms/{roomId}/messages',
-    tag: 'messages',
-    summary: 'Send a chat message (`id` generated when absent)',
-    description: 'Service keys need `messages:write` and send into any room as `svc_<name>`.',
-    access: 'user-or-service',
-    body: chatInputSchema,
-    bodyOptional: ['id'],
-    answers: {
-      201: { description: 'the sequenced envelope', schema: envelopeSchema },
-      200: { description: 'your repeated id: the first envelope, not sequenced again', schema: envelopeSchema }
-    },
-    errors: ['invalid_message', 'unknown_room', 'id_taken', 'rate_limited']
   },
   {
     method: 'get',

@@ -77,4 +77,4 @@ export function messageRoutes({ accounts, history, chatLog, chat, registry }: Ap
   return router
 }
 
-const editBodySchema = z.object({ body: z.string() })
+export const editBodySchema = z.object({ body: z.string() })

@@ -30,11 +30,11 @@ describe('GET /v1/asyncapi.json matches what the broker really sends (issue 8, p
     Object.keys(doc.channels).find((key) =>
       new RegExp(`^${(doc.channels[key] as Channel).address.replace(/\{\w+\}/g, '[A-Za-z0-9_-]{1,64}')}$`).test(topic)
     )
-  /** The operation of a channel, and the payload schema of its one message. */
+  /** The operation of a channel, and the payload schemas of its messages (one of them must match). */
   const operationOf = (key: string, action: 'send' | 'receive') => {
     const operation = Object.values(doc.operations).find((op) => op.channel.$ref === `#/channels/${key}` && op.action === action)
-    const name = operation?.messages[0]?.$ref.split('/').at(-1) as string
-    return { operation, schema: (doc.channels[key] as Channel).messages[name]?.payload as object }
+    const names = (operation?.messages ?? []).map(({ $ref }) => $ref.split('/').at(-1) as string)
+    return { operation, schema: { anyOf: names.map((name) => (doc.channels[key] as Channel).messages[name]?.payload as object) } }
   }
 
   beforeAll(async () => {
@@ -79,11 +79,17 @@ describe('GET /v1/asyncapi.json matches what the broker really sends (issue 8, p
     const c = await connect(carol.token, ['users/carol/inbox'])
     const b = await connect(bob.token, [])
 
-    const sent = { message: { id: 'm1', body: 'hello', meta: { k: 1 } }, typing: { typing: true }, receipt: { seq: 1, kind: 'read' } }
+    const sent = {
+      message: { id: 'm1', body: 'hello', meta: { k: 1 } },
+      edit: { id: 'e1', type: 'edit', target: 1, body: 'hello again' },
+      typing: { typing: true },
+      receipt: { seq: 1, kind: 'read' }
+    }
     const send = (client: TestClient, channel: string, payload: unknown) =>
       client.client.publishAsync(r(channel), JSON.stringify(payload), { qos: 1 })
     await send(a, 'messages', sent.message)
     await send(a, 'messages', sent.message) // duplicate notice
+    await send(a, 'messages', sent.edit)
     await send(a, 'messages', { id: 'bad id!', body: 'x' }) // rejected notice
     await a.client.publishAsync(`rooms/${room.id}/other`, '{}', { qos: 1 }) // rejected invalid_topic
     await send(b, 'typing', sent.typing)
@@ -107,6 +113,7 @@ describe('GET /v1/asyncapi.json matches what the broker really sends (issue 8, p
       ).toBe(true)
       expect(delivery.qos, `QoS on ${delivery.topic}`).toBe(operation?.bindings.mqtt.qos)
     }
+    expect(deliveries.filter((d) => d.topic === r('messages')).map((d) => (d.payload as { type: string }).type)).toEqual(['text', 'edit'])
     const types = deliveries.map((d) => (d.payload as { type?: string; reason?: string }).type)
     expect(types).toEqual(expect.arrayContaining(['duplicate', 'rejected', 'invited', 'removed', 'member_added', 'member_removed']))
     expect(c.received.length).toBeGreaterThanOrEqual(2)
@@ -114,6 +121,7 @@ describe('GET /v1/asyncapi.json matches what the broker really sends (issue 8, p
     // what was published is what the send operations document; a refused message is not
     const accepts = (channel: string, payload: unknown) => ajv.compile(operationOf(channelOf(r(channel)) as string, 'send').schema)(payload)
     expect(accepts('messages', sent.message)).toBe(true)
+    expect(accepts('messages', sent.edit)).toBe(true)
     expect(accepts('typing', sent.typing)).toBe(true)
     expect(accepts('receipts', sent.receipt)).toBe(true)
     expect(accepts('messages', { id: 'bad id!', body: 'x' })).toBe(false)

@@ -38,8 +38,15 @@ describe('GET /v1/openapi.json matches the real answers of every route (issue 8,
   /** `METHOD /path status` of every answer checked against the document. */
   const answered = new Set<string>()
 
-  async function call(method: string, path: string, body?: unknown, token?: string, raw?: string): Promise<Answer> {
-    const headers: Record<string, string> = {}
+  async function call(
+    method: string,
+    path: string,
+    body?: unknown,
+    token?: string,
+    raw?: string,
+    extra: Record<string, string> = {}
+  ): Promise<Answer> {
+    const headers: Record<string, string> = { ...extra }
     if (body !== undefined || raw !== undefined) headers['content-type'] = 'application/json'
     if (token) headers.authorization = `Bearer ${token}`
     const response = await fetch(`${node.httpUrl}${path}`, {
@@ -57,10 +64,10 @@ describe('GET /v1/openapi.json matches the real answers of every route (issue 8,
     method: string,
     template: string,
     params: Record<string, string>,
-    init: { body?: unknown; token?: string; raw?: string } = {}
+    init: { body?: unknown; token?: string; raw?: string; headers?: Record<string, string> } = {}
   ) {
     const path = template.replace(/\{(\w+)\}/g, (_m, name: string) => params[name.split('?')[0] as string] ?? '')
-    const answer = await call(method, path, init.body, init.token, init.raw)
+    const answer = await call(method, path, init.body, init.token, init.raw, init.headers)
     const route = template.split('?')[0] as string
     const operation = doc.paths[route]?.[method.toLowerCase()]
     expect(operation, `${method} ${route} is documented`).toBeDefined()
@@ -215,6 +222,24 @@ describe('GET /v1/openapi.json matches the real answers of every route (issue 8,
     expect((await expectDocumented('GET', '/v1/rooms/{roomId}/messages?after=0', { roomId }, { token: bob })).body.messages).toHaveLength(2)
     expect((await expectDocumented('GET', '/v1/rooms/{roomId}/messages?before=x', { roomId }, { token: bob })).status).toBe(400)
     expect((await expectDocumented('GET', '/v1/rooms/{roomId}/messages', { roomId: 'r_none' }, { token: bob })).status).toBe(404)
+
+    // edits, deletes and reactions of seq 1 (alice's) and 2 (bob's)
+    const edit = { body: { body: 'hi, edited' }, token: alice, headers: { 'Idempotency-Key': 'e1' } }
+    const message = '/v1/rooms/{roomId}/messages/{seq}'
+    const reaction = '/v1/rooms/{roomId}/messages/{seq}/reactions/{key}'
+    expect((await expectDocumented('PATCH', message, { roomId, seq: '1' }, edit)).status).toBe(201)
+    expect((await expectDocumented('PATCH', message, { roomId, seq: '1' }, edit)).status).toBe(200)
+    expect((await expectDocumented('PATCH', message, { roomId, seq: '1' }, { body: { body: 'mine' }, token: bob })).body.code).toBe(
+      'not_author'
+    )
+    expect((await expectDocumented('PATCH', message, { roomId, seq: '999' }, { body: { body: 'x' }, token: alice })).body.code).toBe(
+      'bad_target'
+    )
+    expect((await expectDocumented('PUT', reaction, { roomId, seq: '1', key: 'thumbs_up' }, { token: bob })).status).toBe(201)
+    expect((await expectDocumented('DELETE', reaction, { roomId, seq: '1', key: 'thumbs_up' }, { token: bob })).status).toBe(201)
+    expect((await expectDocumented('DELETE', message, { roomId, seq: '2' }, { token: bob })).status).toBe(201)
+    const after = await expectDocumented('GET', '/v1/rooms/{roomId}/messages?after=0', { roomId }, { token: alice })
+    expect(after.body.messages.length).toBeGreaterThanOrEqual(2)
   })
 
   it('health, metrics and the documents', async () => {
