@@ -51,12 +51,13 @@ export async function startClusterNode(config: Config, logger: Logger, role: Clu
   const mq = emitter as unknown as Emitter
   const membershipFeed = new RedisMembershipFeed(storage.redis, { prefix, nodeId }, health)
   const sessions = health.watch(storage.redis.duplicate(), 'sessions')
-  const revocationFeed = new RedisRevocationFeed(storage.redis, prefix, nodeLogger.child({ component: 'revocations' }))
+  const revocationFeed = new RedisRevocationFeed(storage.redis, { prefix, nodeId }, health)
   const node = await startNode(config, nodeLogger, {
     chatLog: storage.chatLog,
     history: storage.history,
     accounts: storage.accounts,
     roomSettings: storage.roomSettings,
+    readState: storage.readState,
     cursors: storage.cursors,
     clientOwners: new RedisClientOwners(storage.redis, prefix, config.MQCHAT_CLIENT_ID_TTL_SECONDS),
     persistence: new AsyncRedisPersistence({ conn: sessions }),
