@@ -2,16 +2,17 @@ import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestMongo, type TestMongo } from '../helpers/mongo-server.js'
 import { connectClient, eventually, type TestClient } from '../helpers/mqtt.js'
-import { killAllNodes, spawnMqchat } from '../helpers/node-process.js'
+import { killAllNodes, spawnMqchat, spawnNode } from '../helpers/node-process.js'
 import { type PushReceiver, startPushReceiver } from '../helpers/push-receiver.js'
 import { startTestRedis, type TestRedis } from '../helpers/redis-server.js'
 import { restClient } from '../helpers/rest.js'
+import { makeTempDir } from '../helpers/temp-dir.js'
 
 const SECRET = 'push-failures-secret-0123456789abcdef'
 const PUSH_SECRET = 'push-webhook-secret-for-e2e'
 const MESSAGES = 40
 
-describe('offline push on a cluster: a bridge killed mid-push, the receiver down a while', () => {
+describe('offline push under failures: a bridge or dev node killed mid-push, the receiver down a while', () => {
   let redis: TestRedis
   let mongo: TestMongo
   let receiver: PushReceiver
@@ -89,6 +90,51 @@ describe('offline push on a cluster: a bridge killed mid-push, the receiver down
     for (const push of receiver.pushes) {
       expect(push.delivery).toBe(`${room.id}:${push.body.seq}`)
       expect(push.body).toMatchObject({ type: 'message', room: room.id, from: 'owner', recipients: ['away'] })
+    }
+  }, 120_000)
+
+  it('`mqchat dev` killed mid-push pushes what it held after its restart on the same data directory', async () => {
+    const dir = await makeTempDir()
+    const env = {
+      MQCHAT_PUSH_URL: receiver.url,
+      MQCHAT_PUSH_SECRET: PUSH_SECRET,
+      MQCHAT_PUSH_RETRY_MS: '50',
+      MQCHAT_PUSH_MAX_ATTEMPTS: '1000',
+      MQCHAT_RATE_LIMIT_PER_SECOND: '0'
+    }
+    try {
+      const first = await spawnNode(dir.path, env)
+      const rest = restClient(first.httpUrl)
+      const owner = await rest.register('owner')
+      await rest.register('away')
+      const room = await rest.createRoom(owner.token, 'push-dev', ['away'])
+      await receiver.stop()
+      const client = await connectClient(first.mqttUrl, owner.token)
+      for (let i = 1; i <= MESSAGES; i++) {
+        await client.client.publishAsync(`rooms/${room.id}/messages`, JSON.stringify({ id: `d${i}`, body: `dev ${i}` }), { qos: 1 })
+      }
+      // mid-push: POSTs are failing and being retried
+      await eventually(
+        async () => (await fetch(`${first.httpUrl}/metrics`)).text(),
+        (text) => /^mqchat_push_retries_total [1-9]/m.test(text),
+        20_000
+      )
+      first.child.kill('SIGKILL')
+      expect((await first.exited).signal).toBe('SIGKILL')
+      await client.client.endAsync(true)
+
+      await receiver.start()
+      await spawnNode(dir.path, env)
+      const seqs = await eventually(
+        async () => [...new Set(receiver.pushes.filter((p) => p.body.room === room.id).map((p) => p.body.seq))].sort((a, b) => a - b),
+        (seen) => seen.length === MESSAGES,
+        60_000
+      )
+      expect(seqs).toEqual(Array.from({ length: MESSAGES }, (_, i) => i + 1))
+      expect(receiver.rejected).toEqual([])
+    } finally {
+      await killAllNodes()
+      await dir.remove()
     }
   }, 120_000)
 })
