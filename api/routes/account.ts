@@ -4,6 +4,8 @@ import { MqchatError } from '../../core/errors.js'
 import type { ApiDeps } from '../deps.js'
 import { authenticate, principalOf, requireUser } from '../middleware/authenticate.js'
 import { newUserSchema } from '../new-user.js'
+import { answer } from '../openapi/answer.js'
+import { tokenAnswerSchema } from '../openapi/answer-schemas.js'
 import { hashPassword, verifyPassword } from '../passwords.js'
 import { validate } from '../validate.js'
 
@@ -47,7 +49,7 @@ export function accountRoutes(deps: ApiDeps): Router {
     await accounts.setPasswordHash(userId, await hashPassword(input.new))
     await credentials.revokeTokens(userId, Date.now())
     await sessions.revoke({ userId, reason: 'password_changed' })
-    res.json({ token: await tokens.issue(userId) })
+    answer(res, tokenAnswerSchema, { token: await tokens.issue(userId) })
   })
 
   return router

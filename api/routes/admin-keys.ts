@@ -6,6 +6,8 @@ import type { ApiKeyRecord } from '../../storage/credentials/credentials-store.j
 import { newApiKey } from '../api-keys.js'
 import type { ApiDeps } from '../deps.js'
 import { currentUser } from '../middleware/authenticate.js'
+import { answer } from '../openapi/answer.js'
+import { apiKeyListSchema, createdApiKeySchema } from '../openapi/answer-schemas.js'
 import { validate } from '../validate.js'
 
 export const createKeySchema = z.object({
@@ -45,11 +47,11 @@ export function adminKeyRoutes({ accounts, credentials }: ApiDeps): Router {
       revokedAt: null
     }
     await credentials.createApiKey(record)
-    res.status(201).json({ ...publicKey(record), key: text })
+    answer(res, createdApiKeySchema, { ...publicKey(record), key: text }, 201)
   })
 
   router.get('/', async (_req, res) => {
-    res.json({ keys: (await credentials.listApiKeys()).map(publicKey) })
+    answer(res, apiKeyListSchema, { keys: (await credentials.listApiKeys()).map(publicKey) })
   })
 
   router.delete('/:keyId', async (req, res) => {

@@ -4,6 +4,8 @@ import { MqchatError } from '../../core/errors.js'
 import { ID_PATTERN } from '../../core/ids.js'
 import type { ApiDeps } from '../deps.js'
 import { currentUser } from '../middleware/authenticate.js'
+import { answer } from '../openapi/answer.js'
+import { roomSchema } from '../openapi/answer-schemas.js'
 import { validate } from '../validate.js'
 
 export const addMemberSchema = z.object({ userId: z.string().regex(ID_PATTERN, 'must match [A-Za-z0-9_-]{1,64}') })
@@ -22,7 +24,7 @@ export function adminRoomRoutes({ accounts, chat }: ApiDeps): Router {
   }
 
   router.get('/:roomId', async (req, res) => {
-    res.json(await existing(req.params.roomId))
+    answer(res, roomSchema, await existing(req.params.roomId))
   })
 
   /** Members are removed first (their connections stop receiving at once), then the room; its history stays stored. */
@@ -42,7 +44,7 @@ export function adminRoomRoutes({ accounts, chat }: ApiDeps): Router {
     if (!(await accounts.getUser(userId))) throw new MqchatError('not_found', `no user ${userId}`)
     if (room.kind === 'direct') throw new MqchatError('conflict', 'a direct room keeps its two members')
     if (await accounts.addMember(room.id, userId)) await chat.membershipChanged(room.id, userId, true, currentUser(res.locals))
-    res.json(await existing(room.id))
+    answer(res, roomSchema, await existing(room.id))
   })
 
   router.delete('/:roomId/members/:userId', async (req, res) => {

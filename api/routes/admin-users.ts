@@ -6,6 +6,14 @@ import type { User } from '../../storage/accounts/accounts-store.js'
 import type { ApiDeps } from '../deps.js'
 import { currentUser } from '../middleware/authenticate.js'
 import { createNewUser } from '../new-user.js'
+import { answer } from '../openapi/answer.js'
+import {
+  adminUserDetailSchema,
+  adminUserPageSchema,
+  adminUserSchema,
+  connectionsAnswerSchema,
+  createdUserSchema
+} from '../openapi/answer-schemas.js'
 import { validate } from '../validate.js'
 
 export const listQuerySchema = z.object({
@@ -36,23 +44,23 @@ export function adminUserRoutes({ accounts, credentials, sessions }: ApiDeps): R
     const users = await accounts.listUsers(query)
     const last = users.at(-1)
     const page = { users: await Promise.all(users.map(describe)) }
-    res.json(users.length === query.limit && last ? { ...page, next: last.id } : page)
+    answer(res, adminUserPageSchema, users.length === query.limit && last ? { ...page, next: last.id } : page)
   })
 
   router.post('/', async (req, res) => {
     // the same validation, hashing and case-insensitive uniqueness as registration
     const user = await createNewUser(accounts, req.body)
-    res.status(201).json({ user: await describe(user) })
+    answer(res, createdUserSchema, { user: await describe(user) }, 201)
   })
 
   router.get('/:userId', async (req, res) => {
     const user = await existing(req.params.userId)
-    res.json({ ...(await describe(user)), connections: sessions.connectionsOf(user.id) })
+    answer(res, adminUserDetailSchema, { ...(await describe(user)), connections: await sessions.connectionsOf(user.id) })
   })
 
   router.get('/:userId/connections', async (req, res) => {
     const user = await existing(req.params.userId)
-    res.json({ connections: sessions.connectionsOf(user.id) })
+    answer(res, connectionsAnswerSchema, { connections: await sessions.connectionsOf(user.id) })
   })
 
   /** A ban revokes every token, refuses new ones and closes every open connection of the user. */
@@ -62,13 +70,13 @@ export function adminUserRoutes({ accounts, credentials, sessions }: ApiDeps): R
     await credentials.setBanned(user.id, true)
     await credentials.revokeTokens(user.id, Date.now())
     await sessions.revoke({ userId: user.id, reason: 'banned' })
-    res.json(await describe(user))
+    answer(res, adminUserSchema, await describe(user))
   })
 
   router.delete('/:userId/ban', async (req, res) => {
     const user = await existing(req.params.userId)
     await credentials.setBanned(user.id, false)
-    res.json(await describe(user))
+    answer(res, adminUserSchema, await describe(user))
   })
 
   return router

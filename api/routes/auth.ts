@@ -4,6 +4,8 @@ import { MqchatError } from '../../core/errors.js'
 import type { User } from '../../storage/accounts/accounts-store.js'
 import type { ApiDeps, ApiOptions } from '../deps.js'
 import { createNewUser, parseNewUser } from '../new-user.js'
+import { answer } from '../openapi/answer.js'
+import { authAnswerSchema } from '../openapi/answer-schemas.js'
 import { dummyHash, hashPassword, needsRehash, verifyPassword } from '../passwords.js'
 import { clientAddress, spend } from '../rate-limit.js'
 import { validate } from '../validate.js'
@@ -29,7 +31,7 @@ export function authRoutes({ accounts, tokens, rateLimiter, logger }: ApiDeps, o
     // after the cheap checks, before the costly hash
     await spend(rateLimiter, res, 'register_address', clientAddress(req))
     const user = await createNewUser(accounts, input)
-    res.status(201).json({ user: publicUser(user), token: await tokens.issue(user.id) })
+    answer(res, authAnswerSchema, { user: publicUser(user), token: await tokens.issue(user.id) }, 201)
   })
 
   router.post('/login', async (req, res) => {
@@ -49,7 +51,7 @@ export function authRoutes({ accounts, tokens, rateLimiter, logger }: ApiDeps, o
       )
       if (rehashed === false) logger.warn({ userId: user.id }, 'password rehash found no user')
     }
-    res.json({ user: publicUser(user), token: await tokens.issue(user.id) })
+    answer(res, authAnswerSchema, { user: publicUser(user), token: await tokens.issue(user.id) })
   })
 
   return router
