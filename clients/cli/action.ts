@@ -1,5 +1,6 @@
 import { type Command, InvalidArgumentError } from 'commander'
-import { ApiError, CliError } from './errors.js'
+import { ChatError } from '../sdk/index.js'
+import { CliError } from './errors.js'
 import type { CliContext, CommonOptions } from './session.js'
 
 /** Adds `--url` and `--json` to a client command. */
@@ -34,9 +35,9 @@ export function clientAction<A extends unknown[]>(
     try {
       await run(...args)
     } catch (error) {
-      if (!(error instanceof CliError)) throw error
+      if (!(error instanceof CliError || error instanceof ChatError)) throw error
       const hint =
-        loginHint && error instanceof ApiError && error.status === 401 && error.code === 'unauthenticated' ? ' (run `mqchat login`)' : ''
+        loginHint && error instanceof ChatError && error.status === 401 && error.code === 'unauthenticated' ? ' (run `mqchat login`)' : ''
       ctx.stderr.write(`mqchat: ${error.message}${hint}\n`)
       process.exitCode = 1
     }

@@ -1,5 +1,4 @@
-import type { Envelope } from '../../core/message.js'
-import type { Room } from './api-client.js'
+import type { Envelope, Room } from '../sdk/index.js'
 
 const pad = (n: number) => String(n).padStart(2, '0')
 

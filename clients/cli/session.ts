@@ -1,4 +1,4 @@
-import { type ApiClient, createApiClient } from './api-client.js'
+import { createRestClient, type RestClient } from '../sdk/index.js'
 import { credentialsPath, readCredentials } from './credentials.js'
 import { CliError } from './errors.js'
 
@@ -18,7 +18,7 @@ export interface CommonOptions {
 }
 
 export interface Session {
-  api: ApiClient
+  api: RestClient
   url: string
   token: string
   /** From the credentials file; unknown when the token came from MQCHAT_TOKEN. */
@@ -40,14 +40,6 @@ export function resolveUrl(option: string | undefined, env: CliContext['env'], s
   return url.href.replace(/\/+$/, '')
 }
 
-/** MQTT over WebSocket at `<url>/mqtt`: ws:// for http://, wss:// for https://. */
-export function mqttUrlFor(httpUrl: string): string {
-  const url = new URL(httpUrl)
-  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:'
-  url.pathname = `${url.pathname.replace(/\/+$/, '')}/mqtt`
-  return url.href
-}
-
 /** The token from MQCHAT_TOKEN or the credentials file; a clear hint to log in when there is neither. */
 export async function openSession(ctx: CliContext, options: CommonOptions): Promise<Session> {
   const stored = await readCredentials(credentialsPath(ctx.env))
@@ -57,7 +49,7 @@ export async function openSession(ctx: CliContext, options: CommonOptions): Prom
   }
   const url = resolveUrl(options.url, ctx.env, stored?.url)
   const username = ctx.env.MQCHAT_TOKEN ? undefined : stored?.username
-  return { api: createApiClient({ baseUrl: url, token }), url, token, ...(username ? { username } : {}) }
+  return { api: createRestClient({ url, token }), url, token, ...(username ? { username } : {}) }
 }
 
 /** Prints one JSON document (or, for `tail`, one line per message). */

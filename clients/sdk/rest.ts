@@ -45,7 +45,11 @@ export function createRestClient({ url, token, timeoutMs = 30_000 }: RestOptions
         parsed = JSON.parse(text)
       } catch {
         // the answer is the diagnosis: an HTML page or a proxy's error is not an mqchat server
-        throw new ChatError('bad_answer', `unexpected answer from ${base}${path}: HTTP ${response.status}, not JSON`, response.status)
+        throw new ChatError(
+          'bad_answer',
+          `unexpected answer from ${base}${path}: HTTP ${response.status}, not JSON (is this an mqchat server?)`,
+          response.status
+        )
       }
     }
     if (!response.ok) {

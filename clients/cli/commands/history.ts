@@ -1,7 +1,7 @@
 import { Command } from 'commander'
+import { collectHistory } from '../../sdk/index.js'
 import { clientAction, nonNegativeInt, optionsOf, positiveInt, withCommonOptions } from '../action.js'
 import { formatMessage } from '../format.js'
-import { collectHistory } from '../history-pages.js'
 import { type CliContext, type CommonOptions, openSession, printJson } from '../session.js'
 
 interface HistoryOptions extends CommonOptions {

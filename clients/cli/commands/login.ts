@@ -1,6 +1,6 @@
 import { Command } from 'commander'
+import { createRestClient } from '../../sdk/index.js'
 import { clientAction, optionsOf, withCommonOptions } from '../action.js'
-import { createApiClient } from '../api-client.js'
 import { credentialsPath, readCredentials, writeCredentials } from '../credentials.js'
 import { CliError } from '../errors.js'
 import { type CliContext, type CommonOptions, printJson, resolveUrl } from '../session.js'
@@ -28,7 +28,7 @@ export function loginCommand(ctx: CliContext): Command {
           // a broken credentials file is replaced, not an obstacle to logging in again
           const previous = await readCredentials(path).catch(() => null)
           const url = resolveUrl(options.url, ctx.env, previous?.url)
-          const api = createApiClient({ baseUrl: url })
+          const api = createRestClient({ url })
           const answer = options.register ? await api.register(username, password) : await api.login(username, password)
           await writeCredentials(path, { url, username: answer.user.id, token: answer.token })
           if (options.json) return printJson(ctx, { url, user: answer.user, token: answer.token, credentialsFile: path })

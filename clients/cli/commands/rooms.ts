@@ -20,7 +20,7 @@ export function roomsCommand(ctx: CliContext): Command {
     .action(
       clientAction(ctx, async (_options: CommonOptions, command: Command) => {
         const options = optionsOf(command)
-        const list = await (await openSession(ctx, options)).api.listRooms()
+        const list = await (await openSession(ctx, options)).api.rooms()
         if (options.json) return printJson(ctx, { rooms: list })
         ctx.stdout.write(list.length === 0 ? 'no rooms yet: create one with `mqchat rooms create <name>`\n' : `${formatRoomTable(list)}\n`)
       })

@@ -1,13 +1,9 @@
 import { Command } from 'commander'
-import type { MqttClient } from 'mqtt'
-import { decodeEnvelope } from '../../../core/envelope.js'
-import { topics } from '../../../core/topics.js'
+import { type Chat, ChatError, connect } from '../../sdk/index.js'
 import { clientAction, nonNegativeInt, optionsOf, withCommonOptions } from '../action.js'
-import { createCatchUp } from '../catch-up.js'
 import { CliError } from '../errors.js'
 import { formatMessage } from '../format.js'
-import { pagesAfter } from '../history-pages.js'
-import { type CliContext, type CommonOptions, mqttUrlFor, openSession, printJson } from '../session.js'
+import { type CliContext, type CommonOptions, openSession, printJson } from '../session.js'
 
 interface TailOptions extends CommonOptions {
   after?: number
@@ -28,11 +24,11 @@ export function tailCommand(ctx: CliContext): Command {
     )
 }
 
+/** The SDK keeps the one cursor: each seq printed once, in order, gaps and reconnects filled from history. */
 async function tail(ctx: CliContext, roomId: string, options: TailOptions): Promise<void> {
   const session = await openSession(ctx, options)
   // an unknown room, a room you are not in or an unreachable server: one clear line before any MQTT
   await session.api.getRoom(roomId)
-  const mqttUrl = options.mqttUrl ?? mqttUrlFor(session.url)
   const status = (line: string) => {
     if (!options.json) ctx.stderr.write(`${line}\n`)
   }
@@ -43,44 +39,23 @@ async function tail(ctx: CliContext, roomId: string, options: TailOptions): Prom
     stop = resolve
     fail = reject
   })
-  finished.catch(() => {}) // observed below; this only keeps an early failure from counting as unhandled
+  // observed below; this only keeps an early failure from counting as unhandled before it is awaited
+  finished.catch(() => undefined)
 
-  const cursor = createCatchUp({
-    after: options.after,
-    pagesAfter: (after) => pagesAfter(session.api, roomId, { after }),
-    print: (message) => (options.json ? printJson(ctx, message) : ctx.stdout.write(`${formatMessage(message)}\n`)),
-    onError: fail
-  })
-
-  const { connectAsync } = await import('mqtt')
-  let client: MqttClient
+  let chat: Chat
   try {
-    const connectOptions = {
-      username: session.username ?? 'mqchat-cli',
-      password: session.token,
-      reconnectPeriod: 1000,
-      connectTimeout: 10_000
-    }
-    client = await connectAsync(mqttUrl, connectOptions, false)
+    chat = await connect({ url: session.url, token: session.token, ...(options.mqttUrl ? { mqttUrl: options.mqttUrl } : {}) })
   } catch (error) {
-    throw new CliError(`cannot connect to ${mqttUrl}: ${(error as Error).message}`)
+    throw error instanceof ChatError ? new CliError(error.message) : error
   }
-
-  const topic = topics.roomMessages(roomId)
-  client.on('message', (received, payload) => {
-    const message = received === topic ? decodeEnvelope(payload) : null
-    if (message) void cursor.live(message)
-  })
-  client.on('offline', () => status('connection lost; reconnecting'))
-  // socket errors (string codes) are retried by mqtt.js; a refused CONNACK (numeric return code, e.g. a token
-  // that expired meanwhile) stops its reconnecting, so it ends the tail
-  client.on('error', (error: Error & { code?: unknown }) => {
-    if (typeof error.code === 'number') fail(new CliError(`${mqttUrl}: ${error.message}`))
-  })
-  // every later CONNACK is a reconnect: fetch what was sent meanwhile (mqtt.js resubscribes by itself)
-  client.on('connect', () => {
-    status('reconnected')
-    void cursor.resync()
+  chat.on('message', (message) => (options.json ? printJson(ctx, message) : ctx.stdout.write(`${formatMessage(message)}\n`)))
+  chat.on('status', (state) =>
+    status(state === 'online' ? 'reconnected' : state === 'reconnecting' ? 'connection lost; reconnecting' : 'closed')
+  )
+  // a refused CONNACK (e.g. a token that expired meanwhile) ends the tail; a failed history fill is retried by the SDK
+  chat.on('error', (error) => {
+    if (error instanceof ChatError && error.code === 'unauthenticated') fail(new CliError(error.message))
+    else status(`warning: ${error.message}`)
   })
   const onSignal = () => stop()
   const onOutputError = (error: NodeJS.ErrnoException) => (error.code === 'EPIPE' ? stop() : fail(error))
@@ -88,19 +63,13 @@ async function tail(ctx: CliContext, roomId: string, options: TailOptions): Prom
   process.once('SIGTERM', onSignal)
   ctx.stdout.on('error', onOutputError)
   try {
-    try {
-      await client.subscribeAsync(topic, { qos: 1 })
-    } catch (error) {
-      throw new CliError(`cannot subscribe to ${topic}: ${(error as Error).message}`)
-    }
-    // subscribed first, then history: anything sent in between arrives live and is skipped by seq if already printed
-    await cursor.resync()
-    if (!cursor.failed()) status(`following ${roomId} live (Ctrl-C to stop)`)
+    await chat.join(roomId, options.after === undefined ? {} : { after: options.after })
+    status(`following ${roomId} live (Ctrl-C to stop)`)
     await finished
   } finally {
     process.off('SIGINT', onSignal)
     process.off('SIGTERM', onSignal)
     ctx.stdout.off('error', onOutputError)
-    await client.endAsync(true)
+    await chat.close()
   }
 }
