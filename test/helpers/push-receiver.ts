@@ -21,6 +21,10 @@ export interface PushReceiver {
   /** What the receiver answers next; a function of the request count lets a test fail the first few. */
   status: (request: number) => number
   requests: number
+  /** While set, requests wait for it before they are answered (a slow receiver). */
+  hold: Promise<void> | null
+  /** Most requests open at the same time so far. */
+  maxOpen: number
   stop(): Promise<void>
   start(): Promise<void>
 }
@@ -50,6 +54,8 @@ export async function startPushReceiver(secret: string): Promise<PushReceiver> {
     rejected: [],
     status: () => 200,
     requests: 0,
+    hold: null,
+    maxOpen: 0,
     async stop() {
       const closing = server
       server = null
@@ -60,8 +66,15 @@ export async function startPushReceiver(secret: string): Promise<PushReceiver> {
       })
     },
     async start() {
+      let open = 0
       const created = createServer((req, res) => {
-        void readBody(req).then((body) => {
+        open += 1
+        receiver.maxOpen = Math.max(receiver.maxOpen, open)
+        res.once('close', () => {
+          open -= 1
+        })
+        void readBody(req).then(async (body) => {
+          await receiver.hold
           receiver.requests += 1
           const problem =
             req.method !== 'POST' || req.headers['content-type'] !== 'application/json'
@@ -73,6 +86,8 @@ export async function startPushReceiver(secret: string): Promise<PushReceiver> {
             return
           }
           const status = receiver.status(receiver.requests)
+          // a sender that gave up waiting (timeout) never sees this answer: not a delivery
+          if (req.socket.destroyed) return
           if (status < 300) receiver.pushes.push({ delivery: String(req.headers['x-mqchat-delivery']), body: JSON.parse(body) })
           res.writeHead(status).end()
         })

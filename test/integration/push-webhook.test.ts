@@ -168,3 +168,70 @@ describe('offline push webhook (issue 9 part 3)', () => {
     for (let seq = 9; seq <= 13; seq++) await waitForPush(room, seq)
   })
 })
+
+describe('offline push with a slow receiver', () => {
+  let receiver: PushReceiver
+  let node: TestNode
+  const clients: TestClient[] = []
+
+  beforeAll(async () => {
+    receiver = await startPushReceiver(SECRET)
+    node = await startTestNode({
+      MQCHAT_PUSH_URL: receiver.url,
+      MQCHAT_PUSH_SECRET: SECRET,
+      MQCHAT_PUSH_CONCURRENCY: '2',
+      MQCHAT_PUSH_TIMEOUT_MS: '200',
+      // a retry comes well after the timed-out POST's connection closed: the receiver counts open POSTs right
+      MQCHAT_PUSH_RETRY_MS: '100',
+      MQCHAT_PUSH_MAX_ATTEMPTS: '1000'
+    })
+  })
+  afterAll(async () => {
+    await Promise.all(clients.map((c) => c.client.endAsync(true)))
+    await node.destroy()
+    await receiver.stop()
+  })
+
+  it('retries timeouts, keeps at most MQCHAT_PUSH_CONCURRENCY POSTs open, and never holds up chat or the persister', async () => {
+    const rest = restClient(node.httpUrl)
+    const [alice, bob] = [await rest.register('alice'), await rest.register('bob')]
+    await rest.register('carol')
+    const room = (await rest.createRoom(alice.token, 'slow', ['bob', 'carol'])).id
+    const sender = await connectClient(node.mqttUrl, alice.token)
+    const reader = await connectClient(node.mqttUrl, bob.token)
+    clients.push(sender, reader)
+    await reader.client.subscribeAsync(`rooms/${room}/messages`, { qos: 1 })
+
+    let release = () => {}
+    receiver.hold = new Promise((resolve) => {
+      release = resolve
+    })
+    const count = 20
+    for (let i = 1; i <= count; i++) {
+      await sender.client.publishAsync(`rooms/${room}/messages`, JSON.stringify({ id: `s${i}`, body: `slow ${i}` }), { qos: 1 })
+    }
+    // with every push stuck: live delivery is complete and the persisters caught up
+    expect((await reader.waitFor(`rooms/${room}/messages`, count)).map((m) => m.seq)).toEqual(
+      Array.from({ length: count }, (_, i) => i + 1)
+    )
+    const stuck = await eventually(
+      async () => (await fetch(`${node.httpUrl}/metrics`)).text(),
+      (text) => sample(text, 'mqchat_log_backlog') === 0 && sample(text, 'mqchat_push_retries_total') > 0
+    )
+    expect(sample(stuck, 'mqchat_push_backlog')).toBeGreaterThan(0)
+    expect(receiver.pushes).toEqual([])
+
+    receiver.hold = null
+    release()
+    const seqs = await eventually(
+      async () => [...new Set(receiver.pushes.map((p) => p.body.seq))].sort((a, b) => a - b),
+      (seen) => seen.length === count,
+      30_000
+    )
+    expect(seqs).toEqual(Array.from({ length: count }, (_, i) => i + 1))
+    expect(receiver.pushes.every((p) => p.body.recipients.join() === 'carol')).toBe(true)
+    expect(receiver.maxOpen).toBeGreaterThan(0)
+    expect(receiver.maxOpen).toBeLessThanOrEqual(2)
+    expect(receiver.rejected).toEqual([])
+  })
+})
