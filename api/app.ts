@@ -12,6 +12,7 @@ import { healthRoutes } from './routes/health.js'
 import { messageRoutes } from './routes/messages.js'
 import { roomSettingsRoutes } from './routes/room-settings.js'
 import { roomRoutes } from './routes/rooms.js'
+import { webAppRoutes } from './web-app-routes.js'
 
 /** The REST API (SPEC §6) as an express app; the caller decides where it listens. */
 export function createApp(deps: ApiDeps, options: ApiOptions): Express {
@@ -19,11 +20,15 @@ export function createApp(deps: ApiDeps, options: ApiOptions): Express {
   app.disable('x-powered-by')
   app.set('query parser', 'simple')
   // security headers on every answer (CSP, nosniff, frame-ancestors, HSTS under TLS, ...)
-  app.use(helmet())
+  // helmet's CSP as is (script-src 'self'; connect-src falls back to default-src 'self', which covers the
+  // app's same-origin ws/wss /mqtt), minus upgrade-insecure-requests: on plain HTTP at a LAN address it
+  // would turn the app's ws:// into an unanswered wss://; under TLS everything is same-origin https already
+  app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }))
   app.use(express.json({ limit: options.maxMessageBytes * 2, strict: false }))
   app.use('/metrics', requireMetricsToken(options.metricsToken))
   app.use(healthRoutes(deps))
   app.use(docsRoutes())
+  app.use(webAppRoutes(deps.logger.child({ component: 'web-app' })))
   app.use('/v1/auth', accountRoutes(deps))
   app.use('/v1/auth', authRoutes(deps, options))
   app.use('/v1/admin', adminRoutes(deps))

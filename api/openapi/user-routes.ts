@@ -184,5 +184,14 @@ export const userRouteDocs: RouteDoc[] = [
     access: 'public',
     answers: { 200: { description: 'an HTML page', contentType: 'text/html' } },
     errors: []
+  },
+  {
+    method: 'get',
+    path: '/',
+    tag: 'documents',
+    summary: 'The browser chat app (with /app.js and /app.css, served locally)',
+    access: 'public',
+    answers: { 200: { description: 'an HTML page', contentType: 'text/html' } },
+    errors: []
   }
 ]

@@ -270,6 +270,17 @@ describe('GET /v1/openapi.json matches the real answers of every route (issue 8,
     expect(initializer).toContain("'../v1/openapi.json'")
   })
 
+  it('/ serves the chat app: its script and stylesheet same-origin; no upgrade-insecure-requests on plain HTTP', async () => {
+    const page = await expectDocumented('GET', '/', {}, {})
+    expect(page.status).toBe(200)
+    const assets = [...page.text.matchAll(/(?:src|href)="([^"]+)"/g)].map(([, url]) => url as string)
+    expect(assets.sort()).toEqual(['/app.css', '/app.js'])
+    for (const asset of assets) expect((await fetch(`${node.httpUrl}${asset}`)).status, asset).toBe(200)
+    const csp = (await fetch(`${node.httpUrl}/`)).headers.get('content-security-policy') ?? ''
+    expect(csp).toMatch(/script-src 'self'(;|$)/)
+    expect(csp).not.toMatch(/upgrade-insecure-requests/)
+  })
+
   it('admin API: users, keys, rooms', async () => {
     expect((await expectDocumented('GET', '/v1/admin/users', {}, { token: alice })).status).toBe(403)
     expect((await expectDocumented('GET', '/v1/admin/users?limit=2', {}, { token: admin })).body.next).toBe('bob')
