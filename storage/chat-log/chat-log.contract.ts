@@ -258,5 +258,28 @@ export function describeChatLogContract(name: string, makeHarness: () => Promise
         expect(retry.payload).not.toContain('secret')
       }
     })
+
+    it('refuses relations to a deleted message with bad_target, also a delete and an edit in one batch', async () => {
+      await ctx.store.append(message('t', 'orig'))
+      const relation = (id: string, type: string) => ({
+        room: 't',
+        id,
+        from: 'alice',
+        type,
+        target: 1,
+        body: type === 'edit' ? 'late' : ''
+      })
+      const [removal, edit, reaction] = await Promise.allSettled([
+        ctx.store.append(relation('d1', 'delete')),
+        ctx.store.append(relation('e1', 'edit')),
+        ctx.store.append({ ...relation('x1', 'reaction'), key: 'k', op: 'add' })
+      ])
+      expect(removal).toMatchObject({ status: 'fulfilled', value: { envelope: { seq: 2 } } })
+      expect(await rejectionCode(edit.status === 'rejected' ? Promise.reject(edit.reason) : Promise.resolve())).toBe('bad_target')
+      expect(await rejectionCode(reaction.status === 'rejected' ? Promise.reject(reaction.reason) : Promise.resolve())).toBe('bad_target')
+      expect(await rejectionCode(ctx.store.append(relation('d2', 'delete')))).toBe('bad_target')
+      expect(await ctx.store.lastSeq('t')).toBe(2)
+      expect((await ctx.store.read('t', 0, 10)).map((e) => e.type)).toEqual(['text', 'delete'])
+    })
   })
 }

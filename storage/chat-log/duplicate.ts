@@ -20,3 +20,8 @@ export function duplicateFor(message: NewMessage, first: AppendResult): AppendRe
 export function unserializable(error: unknown): MqchatError {
   return new MqchatError('invalid_message', 'the message cannot be serialized', error)
 }
+
+/** A relation whose target the log has already tombstoned (an edit or reaction racing its target's delete). */
+export function targetDeleted(message: NewMessage): MqchatError {
+  return new MqchatError('bad_target', `message ${message.target} is deleted`)
+}

@@ -2,7 +2,7 @@ import { buildEnvelope, encodeEnvelope, tombstoneOf } from '../../core/envelope.
 import type { Envelope } from '../../core/message.js'
 import { pad, type StringLevel } from '../level.js'
 import type { AppendResult, ChatLog, ConsumerGroup, LogEntry, NewMessage, TailEntry } from './chat-log.js'
-import { duplicateFor, unserializable } from './duplicate.js'
+import { duplicateFor, targetDeleted, unserializable } from './duplicate.js'
 import { LevelConsumerGroup } from './level-consumer-group.js'
 
 interface Pending {
@@ -106,10 +106,16 @@ export class LevelChatLog implements ChatLog {
       const ops: { type: 'put'; key: string; value: string }[] = []
       const outcomes: Outcome[] = []
       const ts = Date.now()
+      /** Targets deleted earlier in this batch: `{room}!{seq}`. */
+      const deleted = new Set<string>()
       for (const [index, { message }] of batch.entries()) {
         const previous = known[index]
         if (previous !== undefined) {
           outcomes.push({ known: Number(previous) })
+          continue
+        }
+        if (message.target !== undefined && (await this.isDeleted(message.room, message.target, deleted))) {
+          outcomes.push({ failed: targetDeleted(message) })
           continue
         }
         const seq = (this.lastSeqs.get(message.room) ?? 0) + 1
@@ -128,6 +134,7 @@ export class LevelChatLog implements ChatLog {
           { type: 'put', key: `i!${message.room}!${message.id}`, value: String(seq) },
           ...feeds.map((feed) => ({ type: 'put' as const, key: feed.key(this.position), value: payload }))
         )
+        if (message.type === 'delete') deleted.add(`${message.room}!${message.target}`)
         if (message.type === 'edit' && message.target !== undefined) {
           ops.push({ type: 'put', key: editKey(message.room, message.target, seq), value: '' })
         }
@@ -156,6 +163,13 @@ export class LevelChatLog implements ChatLog {
       this.flushing = false
       if (this.queue.length > 0) this.schedule()
     }
+  }
+
+  /** Whether a relation's target is tombstoned, in the log or by a delete earlier in this batch (races the pipeline's check). */
+  private async isDeleted(room: string, target: number, deletedInBatch: Set<string>): Promise<boolean> {
+    if (deletedInBatch.has(`${room}!${target}`)) return true
+    const stored = await this.log.get(`m!${room}!${pad(target)}`)
+    return stored !== undefined && (JSON.parse(stored) as Envelope).deleted === true
   }
 
   /**

@@ -3,7 +3,7 @@ import { splitEnvelope } from '../../core/envelope.js'
 import type { Envelope } from '../../core/message.js'
 import type { RedisHealth } from '../redis-health.js'
 import type { AppendResult, ChatLog, ConsumerGroup, LogEntry, NewMessage, TailEntry } from './chat-log.js'
-import { idTaken, unserializable } from './duplicate.js'
+import { idTaken, targetDeleted, unserializable } from './duplicate.js'
 import { groupsOf, RedisConsumerGroup } from './redis-consumer-group.js'
 
 export interface RedisChatLogOptions {
@@ -37,7 +37,9 @@ export const REDIS_CHAT_LOG_DEFAULTS: RedisChatLogOptions = {
  * ARGV: 1 message id, 2 payload head (up to `"seq":`), 3 payload tail, 4 room, 5 room stream length, 6 sender,
  *       7 type, 8 target seq (relations) or ''
  * Returns {seq, payload, status}: status 0 appended, 1 the sender's own duplicate, 2 the id is another
- * sender's (payload false: never handed out); payload is false when a duplicate's entry was trimmed.
+ * sender's (payload false: never handed out), 3 a relation whose target is already deleted (checked
+ * here too: the pipeline's check and the append are not atomic); payload is false when a duplicate's
+ * entry was trimmed.
  * Ids stored before senders were recorded ("seq" alone) take the sender from the entry, if still there.
  * A delete removes its target's and the target's edits' stream entries (XADD cannot replace one)
  * and keeps their tombstones in KEYS[6]; a tombstone is the codec's `tombstoneOf`: the envelope
@@ -64,6 +66,7 @@ if seen then
   if sender and sender ~= ARGV[6] then return {tonumber(seq), false, 2} end
   return {tonumber(seq), payload, 1}
 end
+if ARGV[8] ~= '' and redis.call('HEXISTS', KEYS[6], ARGV[8]) == 1 then return {0, false, 3} end
 local seq = redis.call('INCR', KEYS[1])
 local payload = ARGV[2] .. seq .. ARGV[3]
 redis.call('HSET', KEYS[2], ARGV[1], seq .. ':' .. ARGV[6])
@@ -84,6 +87,7 @@ if ARGV[7] == 'delete' then
       redis.call('XDEL', KEYS[3], s .. '-0')
     end
   end
+  redis.call('DEL', KEYS[5])
 end
 return {seq, payload, 0}
 `
@@ -140,6 +144,7 @@ export class RedisChatLog implements ChatLog {
       String(message.target ?? '')
     )) as [number, string | null, number]
     if (status === 2) throw idTaken(message)
+    if (status === 3) throw targetDeleted(message)
     const text = payload ?? head + seq + tail
     return { envelope: JSON.parse(text) as Envelope, payload: text, duplicate: status === 1 }
   }
