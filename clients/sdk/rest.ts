@@ -71,11 +71,11 @@ export function createRestClient({ url, token, timeoutMs = 30_000 }: RestOptions
     roomsPage: async (query: { cursor?: string; limit?: number } = {}) =>
       (await call<{ rooms: Room[]; next?: string }>('GET', `/v1/rooms${search(query)}`)).body,
     /** All your rooms, following `next` page by page. */
-    async rooms(): Promise<Room[]> {
+    async rooms({ pageSize = MAX_PAGE }: { pageSize?: number } = {}): Promise<Room[]> {
       const all: Room[] = []
       let cursor: string | undefined
       do {
-        const page = await this.roomsPage({ cursor, limit: MAX_PAGE })
+        const page = await this.roomsPage({ cursor, limit: pageSize })
         all.push(...page.rooms)
         cursor = page.rooms.length > 0 ? page.next : undefined
       } while (cursor !== undefined)

@@ -82,13 +82,15 @@ export interface RoomEvent {
   ts?: number
 }
 
-/** `users/{userId}/inbox`. */
+/** `users/{userId}/inbox` (docs/protocol.md, "Inbox notices"); newer servers may add types. */
 export type Notice =
   | { type: 'rejected'; id: string | null; room: string; reason: string; message: string }
   | { type: 'duplicate'; id: string; room: string; seq: number }
   | { type: 'overflow'; room: string; fromSeq: number }
   | { type: 'invited'; room: string; by: string }
   | { type: 'removed'; room: string; by: string }
+  /** Your read pointer moved (from another device of yours too). */
+  | { type: 'read'; room: string; seq: number }
 
 /** `online`: connected; `reconnecting`: the connection was lost and is being retried; `closed`: after `close()`. */
 export type ConnectionStatus = 'online' | 'reconnecting' | 'closed'
