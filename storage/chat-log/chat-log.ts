@@ -52,6 +52,11 @@ export interface ConsumerGroup {
  *   with MqchatError `id_taken` and never hands out the first sender's message.
  * - A message that cannot be stored (e.g. not serializable) rejects alone with MqchatError
  *   `invalid_message`, before it takes a seq; the messages appended with it are unaffected.
+ * - Appending a `delete` (SPEC §4b) replaces its target's entry and the entries of the target's
+ *   edits by tombstones (`tombstoneOf`) in the same atomic write: `read` and a duplicate's answer
+ *   never return their bodies again. A relation whose target is already tombstoned rejects with
+ *   MqchatError `bad_target` before it takes a seq. (Entries already handed to consumers and `tail`
+ *   listeners are theirs; the persisters apply the delete to history.)
  * - Consumers see every appended entry at least once, in append order per room, until they `ack`
  *   it; entries fetched but not acked are fetched again after a restart, and entries a consumer
  *   fetched but has not acked for `claimIdleMs` are handed to the next consumer that fetches.

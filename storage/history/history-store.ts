@@ -14,6 +14,9 @@ export interface HistoryQuery {
  * Guarantees every implementation keeps (checked by `describeHistoryContract`):
  * - `insertMany` is idempotent: `(room, seq)` and `(room, id)` are unique, and replaying
  *   envelopes already stored changes nothing and does not fail.
+ * - Relation entries (`edit`, `delete`, `reaction` with a `target`) are stored as entries and
+ *   applied to their target (`currentState`): the same result in any order and after any replay;
+ *   a delete leaves the target and its edits as tombstones, with no body, attachments or meta.
  * - `list` without `after` returns newest first; with `after` oldest first (seq ascending);
  *   both bounded by `before` and at most `limit`.
  */
