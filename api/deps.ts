@@ -30,14 +30,16 @@ export interface ConnectionInfo {
   address: string | null
   connectedAt: number
   tokenExpiresAt: number | null
+  /** The node serving it (MQCHAT_NODE_ID; `dev` in embedded mode). */
+  node: string
 }
 
 /** What the API asks of the broker about tokens and connections. */
 export interface SessionGateway {
   /** Announces a revocation to every node: their open connections of those tokens close. */
   revoke(revocation: TokenRevocation): Promise<void>
-  /** The user's live MQTT connections on this node. */
-  connectionsOf(userId: string): ConnectionInfo[]
+  /** The user's live MQTT connections on every node. */
+  connectionsOf(userId: string): Promise<ConnectionInfo[]>
 }
 
 export interface ApiDeps {

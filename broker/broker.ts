@@ -25,6 +25,7 @@ import { membershipSync } from './membership-feeds/membership-sync.js'
 import { createBrokerMetrics } from './metrics.js'
 import { createPresenceTracker, type RetainedSource } from './presence.js'
 import type { RateLimiter } from './rate-limiters/rate-limiter.js'
+import type { ConnectionRegistry } from './connection-registries/connection-registry.js'
 import type { RevocationFeed } from './revocation-feeds/revocation-feed.js'
 import { LiveTokens } from './revocations.js'
 import { SessionReplay } from './session-replay.js'
@@ -48,6 +49,8 @@ export interface BrokerDeps {
   /** Token revocations made anywhere: open connections of revoked tokens are closed. */
   revocationFeed: RevocationFeed
   revocations: TokenRevocations
+  /** Every node's live connections by user, for the admin API. */
+  connectionRegistry: ConnectionRegistry
   connectionCounter: ConnectionCounter
   logger: Logger
   registry: Registry
@@ -162,7 +165,7 @@ export async function createBroker(deps: BrokerDeps, options: MqchatBrokerOption
     directory,
     pipeline,
     tokens: deps.tokens,
-    liveTokens: new LiveTokens(deps.revocations, logger),
+    liveTokens: new LiveTokens(deps.revocations, logger, deps.connectionRegistry),
     accounts: deps.accounts,
     clientOwners: deps.clientOwners,
     metrics,

@@ -2,6 +2,7 @@ import { finished } from 'node:stream'
 import type { Client } from 'aedes'
 import type { Logger } from '../core/logger.js'
 import type { TokenClaims, TokenRevocations } from '../core/tokens.js'
+import type { ConnectionRegistry } from './connection-registries/connection-registry.js'
 import type { Revocation } from './revocation-feeds/revocation-feed.js'
 
 /** One live MQTT connection of a user, as the admin API lists it. */
@@ -38,6 +39,8 @@ export class LiveTokens {
   constructor(
     private readonly revocations: TokenRevocations,
     private readonly logger: Logger,
+    /** Where the admin API finds this node's connections, whichever node it runs on. */
+    private readonly registry: ConnectionRegistry,
     private readonly onClosed: (reason: string) => void = () => undefined
   ) {}
 
@@ -67,11 +70,13 @@ export class LiveTokens {
       this.byUser.set(claims.userId, users)
     }
     users.add(watched)
+    this.registry.opened(watched.info)
     if (claims.expiresAt !== null) this.expireAt(watched, claims.expiresAt)
     const stop = finished(client.conn, () => {
       stop()
       if (watched.timer) clearTimeout(watched.timer)
       users.delete(watched)
+      this.registry.closed(watched.info)
       if (users.size === 0 && this.byUser.get(claims.userId) === users) this.byUser.delete(claims.userId)
     })
   }
@@ -100,10 +105,6 @@ export class LiveTokens {
       }
     }
     return closed
-  }
-
-  connectionsOf(userId: string): LiveConnection[] {
-    return [...(this.byUser.get(userId) ?? [])].map((watched) => watched.info)
   }
 
   private expireAt(watched: Watched, expiresAt: number): void {

@@ -5,6 +5,7 @@ import { Registry } from 'prom-client'
 import { RedisConnectionCounter } from '../broker/connection-counters/redis-connection-counter.js'
 import { RedisMembershipFeed } from '../broker/membership-feeds/redis-membership-feed.js'
 import { RedisRateLimiter } from '../broker/rate-limiters/redis-rate-limiter.js'
+import { RedisConnectionRegistry } from '../broker/connection-registries/redis-connection-registry.js'
 import { RedisRevocationFeed } from '../broker/revocation-feeds/redis-revocation-feed.js'
 import type { Emitter } from '../broker/split-emitter.js'
 import { type Config, requireClusterConfig } from '../core/config.js'
@@ -65,6 +66,7 @@ export async function startClusterNode(config: Config, logger: Logger, role: Clu
     rateLimiter: new RedisRateLimiter(storage.redis, prefix, rateLimitsOf(config)),
     membershipFeed,
     revocationFeed,
+    connectionRegistry: new RedisConnectionRegistry(storage.redis, { prefix, nodeId }, health),
     credentials: new RedisCredentialsStore(storage.redis, prefix),
     connectionCounter: new RedisConnectionCounter(storage.redis, { prefix, nodeId, heartbeatTtlMs: config.MQCHAT_NODE_TTL_MS }, health),
     registry,

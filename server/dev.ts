@@ -2,6 +2,7 @@ import AsyncLevelPersistence from 'aedes-persistence-level/asyncPersistence.js'
 import { LocalConnectionCounter } from '../broker/connection-counters/local-connection-counter.js'
 import { LocalMembershipFeed } from '../broker/membership-feeds/local-membership-feed.js'
 import { LocalRateLimiter } from '../broker/rate-limiters/local-rate-limiter.js'
+import { LocalConnectionRegistry } from '../broker/connection-registries/local-connection-registry.js'
 import { LocalRevocationFeed } from '../broker/revocation-feeds/local-revocation-feed.js'
 import type { Config } from '../core/config.js'
 import type { Logger } from '../core/logger.js'
@@ -35,6 +36,7 @@ export async function startDevNode(config: Config, logger: Logger): Promise<DevN
     rateLimiter: new LocalRateLimiter(rateLimitsOf(config)),
     membershipFeed: new LocalMembershipFeed(),
     revocationFeed: new LocalRevocationFeed(),
+    connectionRegistry: new LocalConnectionRegistry('dev'),
     connectionCounter: new LocalConnectionCounter(),
     jwtSecret,
     resetStalePresence: true,

@@ -8,6 +8,7 @@ import { pushOptionsOf } from '../bridge/push/push-config.js'
 import { startPushDispatcher } from '../bridge/push/push-dispatcher.js'
 import { type BrokerDeps, createBroker } from '../broker/broker.js'
 import type { ConnectionCounter } from '../broker/connection-counters/connection-counter.js'
+import type { ConnectionRegistry } from '../broker/connection-registries/connection-registry.js'
 import { createListenerGuards } from '../broker/listeners/listener-guards.js'
 import { listenTcp } from '../broker/listeners/tcp.js'
 import { listenTls } from '../broker/listeners/tls.js'
@@ -44,6 +45,8 @@ export interface NodeParts {
   /** Token revocations, bans, admins and API keys; checked on every CONNECT and request. */
   credentials: CredentialsStore
   revocationFeed: RevocationFeed
+  /** Live connections by user on every node (the admin API's list). */
+  connectionRegistry: ConnectionRegistry
   jwtSecret: string
   resetStalePresence: boolean
   /** Which roles this process plays. */
@@ -158,7 +161,7 @@ export async function startNode(config: Config, logger: Logger, parts: NodeParts
           credentials: parts.credentials,
           sessions: {
             revoke: (revocation) => parts.revocationFeed.publish(revocation),
-            connectionsOf: (userId) => broker.liveTokens.connectionsOf(userId)
+            connectionsOf: (userId) => parts.connectionRegistry.of(userId)
           },
           registry,
           logger,

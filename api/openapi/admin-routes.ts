@@ -42,7 +42,7 @@ export const adminRouteDocs: RouteDoc[] = [
     method: 'get',
     path: '/v1/admin/users/{userId}',
     tag: 'admin',
-    summary: 'A user and their live MQTT connections on this node',
+    summary: 'A user and their live MQTT connections on every node',
     access: 'admin',
     answers: { 200: { description: 'the user', schema: adminUserDetailSchema } },
     errors: ['not_found']
@@ -51,7 +51,7 @@ export const adminRouteDocs: RouteDoc[] = [
     method: 'get',
     path: '/v1/admin/users/{userId}/connections',
     tag: 'admin',
-    summary: 'A user’s live MQTT connections on this node',
+    summary: 'A user’s live MQTT connections on every node',
     access: 'admin',
     answers: { 200: { description: 'the connections', schema: connectionsAnswerSchema } },
     errors: ['not_found']

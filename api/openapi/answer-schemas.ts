@@ -47,7 +47,8 @@ export const connectionSchema = z.object({
   transport: z.enum(['tcp', 'websocket']),
   address: z.string().nullable(),
   connectedAt: millis,
-  tokenExpiresAt: millis.nullable()
+  tokenExpiresAt: millis.nullable(),
+  node: z.string().describe('the node serving it (MQCHAT_NODE_ID; dev in embedded mode)')
 })
 
 export const connectionsAnswerSchema = z.object({ connections: z.array(connectionSchema) })

@@ -1,0 +1,86 @@
+import { randomUUID } from 'node:crypto'
+import type { Redis } from 'ioredis'
+import type { RedisHealth } from '../../storage/redis-health.js'
+import type { LiveConnection } from '../revocations.js'
+import { byConnectedAt, type ConnectionRegistry, type RegisteredConnection } from './connection-registry.js'
+
+export interface RedisConnectionRegistryOptions {
+  prefix: string
+  nodeId: string
+}
+
+/**
+ * Per user, a hash `{prefix}live-connections:{userId}` of field `{node}|{run}|{n}` -> the
+ * connection (JSON). `run` is this process's start: `{prefix}live-run:{node}` names the current
+ * run of each node id. An entry counts only while its node's heartbeat (`{prefix}node:{node}`,
+ * kept by the connection counter) lives and its run is the node's current one; other entries
+ * (a node that crashed, or an earlier run of a restarted node id) are deleted when read.
+ */
+export class RedisConnectionRegistry implements ConnectionRegistry {
+  private readonly run = randomUUID()
+  private readonly fields = new WeakMap<LiveConnection, string>()
+  private serial = 0
+  private announced: Promise<unknown> | null = null
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly options: RedisConnectionRegistryOptions,
+    private readonly health: RedisHealth
+  ) {}
+
+  private key(...parts: string[]): string {
+    return this.options.prefix + parts.join(':')
+  }
+
+  opened(connection: LiveConnection): void {
+    const field = `${this.options.nodeId}|${this.run}|${++this.serial}`
+    this.fields.set(connection, field)
+    // the run is announced before this node's first entry, so no reader takes it for a stale one
+    this.announced ??= this.redis.set(this.key('live-run', this.options.nodeId), this.run)
+    this.report(
+      'connection-register',
+      this.announced.then(() => this.redis.hset(this.key('live-connections', connection.userId), field, JSON.stringify(connection)))
+    )
+  }
+
+  closed(connection: LiveConnection): void {
+    const field = this.fields.get(connection)
+    if (field === undefined) return
+    this.fields.delete(connection)
+    this.report(
+      'connection-unregister',
+      (this.announced ?? Promise.resolve()).then(() => this.redis.hdel(this.key('live-connections', connection.userId), field))
+    )
+  }
+
+  async of(userId: string): Promise<RegisteredConnection[]> {
+    const key = this.key('live-connections', userId)
+    const entries = Object.entries(await this.redis.hgetall(key))
+    const nodes = [...new Set(entries.map(([field]) => field.split('|')[0] ?? ''))]
+    const current = new Map<string, string | null>()
+    for (const node of nodes) {
+      const [alive, run] = await Promise.all([this.redis.exists(this.key('node', node)), this.redis.get(this.key('live-run', node))])
+      current.set(node, alive ? run : null)
+    }
+    const live: RegisteredConnection[] = []
+    const stale: string[] = []
+    for (const [field, json] of entries) {
+      const [node = '', run] = field.split('|')
+      if (current.get(node) === run) live.push({ ...(JSON.parse(json) as LiveConnection), node })
+      else stale.push(field)
+    }
+    if (stale.length > 0) await this.redis.hdel(key, ...stale)
+    return live.sort(byConnectedAt)
+  }
+
+  async close(): Promise<void> {
+    // the node's entries are removed as its connections close; a crash leaves them to the heartbeat check
+  }
+
+  private report(operation: string, done: Promise<unknown>): void {
+    done.then(
+      () => this.health.succeeded(operation),
+      (error: unknown) => this.health.failed(operation, error)
+    )
+  }
+}
