@@ -1,14 +1,14 @@
 import type { MqttClient } from 'mqtt'
 import { isId } from '../../core/ids.js'
-import { parseTopic, topics } from '../../core/topics.js'
+import { topics } from '../../core/topics.js'
 import { Emitter } from './emitter.js'
 import { ChatError } from './errors.js'
 import { pagesAfter } from './history-pages.js'
 import type { RestClient } from './rest.js'
 import { createRoomCursor } from './room-cursor.js'
 import { SendQueue } from './send-queue.js'
-import type { ChatEvents, ConnectionStatus, Envelope, HistoryPage, HistoryQuery, OutgoingMessage, Room } from './types.js'
-import { newMessageId, parsePayload, toEnvelope, toNotice, toPresence, toReceipt, toRoomEvent, toTyping } from './wire.js'
+import type { ChatEvents, ConnectionStatus, Envelope, HistoryPage, HistoryQuery, Notice, OutgoingMessage, Room } from './types.js'
+import { decodeInbound, newMessageId, roomFilters, roomTopics } from './wire.js'
 
 type RoomCursor = ReturnType<typeof createRoomCursor>
 
@@ -220,39 +220,34 @@ export class Chat extends Emitter<ChatEvents> {
   }
 
   #onMessage(topic: string, payload: Uint8Array): void {
-    const kind = parseTopic(topic)
-    if (kind.kind === 'presence') {
-      const update = toPresence(kind.userId, parsePayload(payload))
-      if (update) this.emit('presence', update)
-    } else if (kind.kind === 'inbox') {
-      this.#onNotice(parsePayload(payload))
-    } else if (kind.kind === 'room') {
-      const value = parsePayload(payload)
-      const room = kind.roomId
-      if (kind.channel === 'messages') {
-        const envelope = toEnvelope(value)
-        if (!envelope) return
-        const cursor = this.#rooms.get(room)
-        if (cursor) void cursor.live(envelope)
-        else this.#sends.resolve(envelope, this.userId)
-      } else if (kind.channel === 'typing') {
-        const signal = toTyping(room, value)
-        if (signal && signal.from !== this.userId) this.emit('typing', signal)
-      } else if (kind.channel === 'receipts') {
-        const receipt = toReceipt(room, value)
-        if (receipt) this.emit('receipt', receipt)
-      } else if (kind.channel === 'events') {
-        const event = toRoomEvent(room, value)
-        if (!event) return
-        this.emit('event', event)
-        if (event.type === 'member_added') this.#refreshPresence()
+    const inbound = decodeInbound(topic, payload)
+    switch (inbound?.kind) {
+      case 'message': {
+        const cursor = this.#rooms.get(inbound.value.room)
+        if (cursor) void cursor.live(inbound.value)
+        else this.#sends.resolve(inbound.value, this.userId)
+        return
       }
+      case 'typing':
+        if (inbound.value.from !== this.userId) this.emit('typing', inbound.value)
+        return
+      case 'receipt':
+        this.emit('receipt', inbound.value)
+        return
+      case 'presence':
+        this.emit('presence', inbound.value)
+        return
+      case 'event':
+        this.emit('event', inbound.value)
+        if (inbound.value.type === 'member_added') this.#refreshPresence()
+        return
+      case 'notice':
+        this.#onNotice(inbound.value)
+        return
     }
   }
 
-  #onNotice(value: Record<string, unknown> | null): void {
-    const notice = toNotice(value)
-    if (!notice) return
+  #onNotice(notice: Notice): void {
     this.emit('notice', notice)
     if (notice.type === 'invited') this.#refreshPresence()
     if (notice.type === 'rejected' && notice.id !== null) {
@@ -269,15 +264,3 @@ export class Chat extends Emitter<ChatEvents> {
     }
   }
 }
-
-function roomTopics(roomId: string): [string, 0 | 1][] {
-  return [
-    [topics.roomMessages(roomId), 1],
-    [topics.roomEvents(roomId), 1],
-    [topics.roomTyping(roomId), 0],
-    [topics.roomReceipts(roomId), 0]
-  ]
-}
-
-const roomFilters = (roomId: string): Record<string, { qos: 0 | 1 }> =>
-  Object.fromEntries(roomTopics(roomId).map(([topic, qos]) => [topic, { qos }]))

@@ -1,3 +1,4 @@
+import { parseTopic, topics } from '../../core/topics.js'
 import type { Envelope, Notice, PresenceUpdate, ReceiptSignal, RoomEvent, TypingSignal } from './types.js'
 
 /** Decoding of what the broker delivers (docs/protocol.md); anything that does not fit is null and ignored. */
@@ -48,6 +49,55 @@ export function toNotice(value: Record<string, unknown> | null): Notice | null {
   if (!value || typeof value.type !== 'string') return null
   return value as unknown as Notice
 }
+
+/** What arrived on a topic, decoded; null for anything the SDK does not hand over. */
+export type Inbound =
+  | { kind: 'message'; value: Envelope }
+  | { kind: 'typing'; value: TypingSignal }
+  | { kind: 'receipt'; value: ReceiptSignal }
+  | { kind: 'presence'; value: PresenceUpdate }
+  | { kind: 'event'; value: RoomEvent }
+  | { kind: 'notice'; value: Notice }
+
+export function decodeInbound(topic: string, payload: Uint8Array | string): Inbound | null {
+  const target = parseTopic(topic)
+  const value = parsePayload(payload)
+  const tagged = <K extends Inbound['kind']>(kind: K, decoded: Extract<Inbound, { kind: K }>['value'] | null): Inbound | null =>
+    decoded ? ({ kind, value: decoded } as Extract<Inbound, { kind: K }>) : null
+  switch (target.kind) {
+    case 'presence':
+      return tagged('presence', toPresence(target.userId, value))
+    case 'inbox':
+      return tagged('notice', toNotice(value))
+    case 'room':
+      switch (target.channel) {
+        case 'messages':
+          return tagged('message', toEnvelope(value))
+        case 'typing':
+          return tagged('typing', toTyping(target.roomId, value))
+        case 'receipts':
+          return tagged('receipt', toReceipt(target.roomId, value))
+        case 'events':
+          return tagged('event', toRoomEvent(target.roomId, value))
+      }
+      return null
+    default:
+      return null
+  }
+}
+
+/** The topics a joined room is followed on, with their QoS (docs/protocol.md, "Topics"). */
+export function roomTopics(roomId: string): [string, 0 | 1][] {
+  return [
+    [topics.roomMessages(roomId), 1],
+    [topics.roomEvents(roomId), 1],
+    [topics.roomTyping(roomId), 0],
+    [topics.roomReceipts(roomId), 0]
+  ]
+}
+
+export const roomFilters = (roomId: string): Record<string, { qos: 0 | 1 }> =>
+  Object.fromEntries(roomTopics(roomId).map(([topic, qos]) => [topic, { qos }]))
 
 /** The user id (`sub`) of a JWT, read without checking it (the server checks it); undefined for API keys. */
 export function tokenSubject(token: string): string | undefined {
