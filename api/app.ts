@@ -10,6 +10,7 @@ import { adminRoutes } from './routes/admin.js'
 import { authRoutes } from './routes/auth.js'
 import { healthRoutes } from './routes/health.js'
 import { messageRoutes } from './routes/messages.js'
+import { roomReadRoutes } from './routes/room-reads.js'
 import { roomSettingsRoutes } from './routes/room-settings.js'
 import { roomRoutes } from './routes/rooms.js'
 import { webAppRoutes } from './web-app-routes.js'
@@ -36,6 +37,7 @@ export function createApp(deps: ApiDeps, options: ApiOptions): Express {
   // service keys read (history:read) and send (messages:write) in any room; users in their rooms
   app.use('/v1/rooms/:roomId/messages', auth, serviceMessageScopes, messageRoutes(deps))
   app.use('/v1/rooms', auth, requireUser, roomSettingsRoutes(deps))
+  app.use('/v1/rooms', auth, requireUser, roomReadRoutes(deps))
   app.use('/v1/rooms', auth, requireUser, roomRoutes(deps))
   app.use(notFound)
   app.use(problemHandler(deps.logger.child({ component: 'api' })))

@@ -1,4 +1,5 @@
 import type { Registry } from 'prom-client'
+import type { ConnectionCounter } from '../broker/connection-counters/connection-counter.js'
 import type { RateLimiter } from '../broker/rate-limiters/rate-limiter.js'
 import type { Logger } from '../core/logger.js'
 import type { TokenService } from '../core/tokens.js'
@@ -6,6 +7,7 @@ import type { AccountsStore } from '../storage/accounts/accounts-store.js'
 import type { AppendResult, ChatLog } from '../storage/chat-log/chat-log.js'
 import type { CredentialsStore } from '../storage/credentials/credentials-store.js'
 import type { HistoryStore } from '../storage/history/history-store.js'
+import type { ReadTracker } from '../storage/read-pointers/read-tracker.js'
 import type { RoomSettingsStore } from '../storage/room-settings/room-settings-store.js'
 
 /** What the API asks of the broker: the same sequencer and fan-out as MQTT sends. */
@@ -13,6 +15,8 @@ export interface ChatGateway {
   /** Validates, sequences and fans out one message; throws a MqchatError on rejection. */
   send(userId: string, roomId: string, message: { json: unknown; bytes: number }, sender?: { anyRoom?: boolean }): Promise<AppendResult>
   membershipChanged(roomId: string, userId: string, isMember: boolean, by: string): Promise<void>
+  /** Publishes a QoS 1 notice to `users/{userId}/inbox` (e.g. a moved read pointer). */
+  notify(userId: string, notice: Record<string, unknown>): void
 }
 
 /** Tokens of a user that stop being valid: one (`jti`, logout) or all (password change, ban). */
@@ -48,6 +52,10 @@ export interface ApiDeps {
   chatLog: ChatLog
   /** Per (user, room) settings: muted rooms get no offline push. */
   roomSettings: RoomSettingsStore
+  /** Read pointers, unread counts, mentions and receipts. */
+  readTracker: ReadTracker
+  /** Who has a live connection on any node: a room's online members. */
+  connections: Pick<ConnectionCounter, 'online'>
   tokens: TokenService
   chat: ChatGateway
   /** Token revocations, bans, admins and service API keys. */

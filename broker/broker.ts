@@ -2,12 +2,14 @@ import { Aedes, type AuthenticateError, type Client } from 'aedes'
 import mqemitter from 'mqemitter'
 import type { Registry } from 'prom-client'
 import type { Logger } from '../core/logger.js'
+import type { Envelope } from '../core/message.js'
 import type { TokenRevocations, TokenService } from '../core/tokens.js'
 import { chatRoomOf, topics } from '../core/topics.js'
 import type { AccountsStore } from '../storage/accounts/accounts-store.js'
 import type { ChatLog } from '../storage/chat-log/chat-log.js'
 import type { ClientOwners } from '../storage/client-owners/client-owners.js'
 import type { HistoryStore } from '../storage/history/history-store.js'
+import type { ReadTracker } from '../storage/read-pointers/read-tracker.js'
 import type { SessionCursors } from '../storage/session-cursors/session-cursors.js'
 import { onBrokerError, publishPacket } from './aedes/client-internals.js'
 import { type AdaptablePersistence, adaptPersistence } from './aedes/session-persistence.js'
@@ -52,6 +54,8 @@ export interface BrokerDeps {
   /** Every node's live connections by user, for the admin API. */
   connectionRegistry: ConnectionRegistry
   connectionCounter: ConnectionCounter
+  /** Read pointers and unread counters: kept in step with each append; receipts move the pointers. */
+  readTracker: ReadTracker
   logger: Logger
   registry: Registry
 }
@@ -93,8 +97,22 @@ export async function createBroker(deps: BrokerDeps, options: MqchatBrokerOption
   const metrics = createBrokerMetrics(deps.registry)
   const pipeline = createChatPipeline(
     { ...deps, directory },
-    { ...options, onRejected: (reason) => metrics.rejects.inc({ reason }), onAccepted: () => metrics.messagesIn.inc() }
+    {
+      ...options,
+      onRejected: (reason) => metrics.rejects.inc({ reason }),
+      onAccepted: () => metrics.messagesIn.inc(),
+      afterAppend: ({ envelope }) => countAppended(envelope)
+    }
   )
+  /** Unread counters and mention notices; a failure is made up by the room's next append or read (ReadTracker). */
+  const countAppended = async (envelope: Envelope) => {
+    try {
+      const entry = await deps.readTracker.appended(envelope)
+      for (const userId of entry.mentions) notify(userId, { type: 'mention', room: envelope.room, seq: envelope.seq, from: envelope.from })
+    } catch (err) {
+      logger.warn({ err, room: envelope.room, seq: envelope.seq }, 'unread counters not updated; the next read of the room catches up')
+    }
+  }
   const persistence = adaptPersistence(deps.persistence)
   const sessionSubscriptions = new SessionSubscriptions(options.maxSubscriptions)
   const subscribeGuard = createSubscribeGuard(persistence, {
@@ -168,6 +186,7 @@ export async function createBroker(deps: BrokerDeps, options: MqchatBrokerOption
     liveTokens: new LiveTokens(deps.revocations, logger, deps.connectionRegistry),
     accounts: deps.accounts,
     clientOwners: deps.clientOwners,
+    readTracker: deps.readTracker,
     metrics,
     rateLimiter: deps.rateLimiter,
     logger,

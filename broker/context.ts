@@ -3,6 +3,7 @@ import type { Logger } from '../core/logger.js'
 import type { TokenService } from '../core/tokens.js'
 import type { AccountsStore } from '../storage/accounts/accounts-store.js'
 import type { ClientOwners } from '../storage/client-owners/client-owners.js'
+import type { ReadTracker } from '../storage/read-pointers/read-tracker.js'
 import type { ChatPipeline } from './chat-pipeline.js'
 import type { UserDirectory } from './directory.js'
 import type { BrokerMetrics } from './metrics.js'
@@ -38,6 +39,8 @@ export interface BrokerContext {
   accounts: AccountsStore
   /** Which user each client id belongs to (client-id takeover is refused). */
   clientOwners: ClientOwners
+  /** Read pointers: a `read` receipt moves the sender's. */
+  readTracker: ReadTracker
   metrics: BrokerMetrics
   /** Budgets of typing/receipt signals and rejection notices (the chat budget is the pipeline's). */
   rateLimiter: RateLimiter

@@ -25,6 +25,8 @@ import type { ChatLog } from '../storage/chat-log/chat-log.js'
 import type { ClientOwners } from '../storage/client-owners/client-owners.js'
 import type { CredentialsStore } from '../storage/credentials/credentials-store.js'
 import type { HistoryStore } from '../storage/history/history-store.js'
+import type { ReadStateStore } from '../storage/read-pointers/read-state-store.js'
+import { ReadTracker } from '../storage/read-pointers/read-tracker.js'
 import type { RoomSettingsStore } from '../storage/room-settings/room-settings-store.js'
 import type { SessionCursors } from '../storage/session-cursors/session-cursors.js'
 
@@ -35,6 +37,8 @@ export interface NodeParts {
   accounts: AccountsStore
   /** Per (user, room) settings (muted rooms get no offline push). */
   roomSettings: RoomSettingsStore
+  /** Read pointers and unread counters. */
+  readState: ReadStateStore
   persistence: BrokerDeps['persistence']
   mq?: Emitter
   cursors: SessionCursors
@@ -112,8 +116,14 @@ export async function startNode(config: Config, logger: Logger, parts: NodeParts
       const dispatcher = startPushDispatcher({ ...parts, logger, registry }, pushOptions)
       cleanup.push(() => dispatcher.stop())
     }
+    const readTracker = new ReadTracker({
+      store: parts.readState,
+      chatLog: parts.chatLog,
+      history: parts.history,
+      membersOf: async (room) => (await parts.accounts.getRoom(room))?.members ?? []
+    })
     const broker = await createBroker(
-      { ...parts, tokens, revocations: parts.credentials, logger, registry },
+      { ...parts, tokens, revocations: parts.credentials, readTracker, logger, registry },
       {
         genericTopics: config.MQCHAT_GENERIC_TOPICS,
         allowAnonymous: config.MQCHAT_ALLOW_ANONYMOUS,
@@ -152,11 +162,14 @@ export async function startNode(config: Config, logger: Logger, parts: NodeParts
           history: parts.history,
           chatLog: parts.chatLog,
           roomSettings: parts.roomSettings,
+          readTracker,
+          connections: parts.connectionCounter,
           rateLimiter: parts.rateLimiter,
           tokens,
           chat: {
             send: (userId, roomId, message, sender) => broker.pipeline.send(userId, roomId, message, sender),
-            membershipChanged: broker.membershipChanged
+            membershipChanged: broker.membershipChanged,
+            notify: broker.notify
           },
           credentials: parts.credentials,
           sessions: {

@@ -4,6 +4,7 @@ import { ServiceFailed, ServiceUnreachable } from '../core/errors.js'
 import { MongoAccountsStore } from './accounts/mongo-accounts-store.js'
 import { RedisChatLog } from './chat-log/redis-chat-log.js'
 import { MongoHistoryStore } from './history/mongo-history-store.js'
+import { RedisReadStateStore } from './read-pointers/redis-read-state-store.js'
 import type { RedisHealth } from './redis-health.js'
 import { MongoRoomSettingsStore } from './room-settings/mongo-room-settings-store.js'
 import { RedisSessionCursors } from './session-cursors/redis-session-cursors.js'
@@ -24,6 +25,7 @@ export interface ClusterStorage {
   history: MongoHistoryStore
   accounts: MongoAccountsStore
   roomSettings: MongoRoomSettingsStore
+  readState: RedisReadStateStore
   cursors: RedisSessionCursors
   close(): Promise<void>
 }
@@ -90,6 +92,7 @@ export async function openClusterStorage(options: ClusterStorageOptions, health:
     history,
     accounts,
     roomSettings,
+    readState: new RedisReadStateStore(redis, options.redisPrefix),
     cursors: new RedisSessionCursors(redis, options.redisPrefix),
     async close() {
       await chatLog.close()

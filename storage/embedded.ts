@@ -7,6 +7,7 @@ import { LevelCredentialsStore } from './credentials/level-credentials-store.js'
 import { LevelHistoryStore } from './history/level-history-store.js'
 import { openLevel } from './level.js'
 import { createPrivateDir, makeContentsPrivate } from './private-files.js'
+import { LevelReadStateStore } from './read-pointers/level-read-state-store.js'
 import { LevelRoomSettingsStore } from './room-settings/level-room-settings-store.js'
 import { LevelSessionCursors } from './session-cursors/level-session-cursors.js'
 
@@ -18,6 +19,7 @@ export interface EmbeddedStorage {
   clientOwners: LevelClientOwners
   credentials: LevelCredentialsStore
   roomSettings: LevelRoomSettingsStore
+  readState: LevelReadStateStore
   /** The LevelDB that `aedes-persistence-level` keeps MQTT sessions in. */
   sessions: ClassicLevel
   close(): Promise<void>
@@ -29,8 +31,10 @@ export async function openEmbeddedStorage(
   options: { sync?: boolean; clientIdTtlSeconds?: number } = {}
 ): Promise<EmbeddedStorage> {
   await createPrivateDir(dataDir)
-  const [logDb, historyDb, accountsDb, cursorsDb, credentialsDb, settingsDb] = await Promise.all(
-    ['chat-log', 'history', 'accounts', 'session-cursors', 'credentials', 'room-settings'].map((name) => openLevel(join(dataDir, name)))
+  const [logDb, historyDb, accountsDb, cursorsDb, credentialsDb, settingsDb, readStateDb] = await Promise.all(
+    ['chat-log', 'history', 'accounts', 'session-cursors', 'credentials', 'room-settings', 'read-state'].map((name) =>
+      openLevel(join(dataDir, name))
+    )
   )
   await createPrivateDir(join(dataDir, 'sessions'))
   const sessions = new ClassicLevel(join(dataDir, 'sessions'))
@@ -43,6 +47,7 @@ export async function openEmbeddedStorage(
   const cursors = new LevelSessionCursors(cursorsDb!)
   const credentials = new LevelCredentialsStore(credentialsDb!)
   const roomSettings = new LevelRoomSettingsStore(settingsDb!)
+  const readState = new LevelReadStateStore(readStateDb!)
   // client ids are session state: their owners live beside the sessions' cursors
   const clientOwners = new LevelClientOwners(cursorsDb!, options.clientIdTtlSeconds ?? 30 * 86_400)
   return {
@@ -53,6 +58,7 @@ export async function openEmbeddedStorage(
     clientOwners,
     credentials,
     roomSettings,
+    readState,
     sessions,
     async close() {
       await Promise.all([
@@ -62,10 +68,11 @@ export async function openEmbeddedStorage(
         cursors.close(),
         clientOwners.close(),
         credentials.close(),
-        roomSettings.close()
+        roomSettings.close(),
+        readState.close()
       ])
       await Promise.all(
-        [logDb, historyDb, accountsDb, cursorsDb, credentialsDb, settingsDb].map((db) => db!.close()).concat(sessions.close())
+        [logDb, historyDb, accountsDb, cursorsDb, credentialsDb, settingsDb, readStateDb].map((db) => db!.close()).concat(sessions.close())
       )
     }
   }

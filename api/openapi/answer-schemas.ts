@@ -27,8 +27,18 @@ export const roomSchema = z.object({
   members: z.array(z.string())
 })
 
+const count = z.number().int().nonnegative()
+
+/** A room as GET /v1/rooms lists it: with the caller's read state (docs/protocol.md, Read pointers). */
+export const roomWithReadStateSchema = roomSchema.extend({
+  lastSeq: count.describe('the highest seq of the room, 0 when empty'),
+  readSeq: count.describe('your read pointer: every entry up to it is read'),
+  unread: count.describe('messages from others after readSeq (edits, deletes and reactions do not count)'),
+  mentions: count.describe('messages after readSeq that name you as @userId')
+})
+
 export const roomPageSchema = z.object({
-  rooms: z.array(roomSchema),
+  rooms: z.array(roomWithReadStateSchema),
   next: id.optional().describe('the `cursor` of the following page; absent on the last')
 })
 

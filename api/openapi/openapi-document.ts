@@ -3,11 +3,12 @@ import { adminRouteDocs } from './admin-routes.js'
 import { problemSchema } from './answer-schemas.js'
 import { type JsonSchema, jsonSchema, withOptional } from './json-schema.js'
 import { messageRouteDocs } from './message-routes.js'
+import { readRouteDocs } from './read-routes.js'
 import type { Access, RouteDoc } from './route-doc.js'
 import { userRouteDocs } from './user-routes.js'
 
 /** Every REST route; a test fails while express mounts one that is not here. */
-export const ROUTE_DOCS: readonly RouteDoc[] = [...userRouteDocs, ...messageRouteDocs, ...adminRouteDocs]
+export const ROUTE_DOCS: readonly RouteDoc[] = [...userRouteDocs, ...messageRouteDocs, ...adminRouteDocs, ...readRouteDocs]
 
 const ACCESS_ERRORS: Record<Access, ErrorCode[]> = {
   public: [],

@@ -30,7 +30,7 @@ export function directRoomId(a: string, b: string): string {
 }
 
 /** /v1/rooms: list, create (group or direct), read, add and remove members. */
-export function roomRoutes({ accounts, chat, rateLimiter }: ApiDeps): Router {
+export function roomRoutes({ accounts, chat, rateLimiter, readTracker }: ApiDeps): Router {
   const router = Router()
 
   async function assertUsersExist(ids: string[]): Promise<void> {
@@ -44,9 +44,14 @@ export function roomRoutes({ accounts, chat, rateLimiter }: ApiDeps): Router {
     // one more than the page tells whether another page follows
     const ids = await accounts.roomsOf(currentUser(res.locals), { after: cursor, limit: limit + 1 })
     const page = ids.slice(0, limit)
+    const me = currentUser(res.locals)
     const rooms = await Promise.all(page.map((id) => accounts.getRoom(id)))
+    // counters, not counting: a room's cost is the same for 1 and for 100,000 unread messages
+    const withCounts = await Promise.all(
+      rooms.filter((room) => room !== null).map(async (room) => ({ ...room, ...(await readTracker.summary(me, room.id)) }))
+    )
     const next = ids.length > limit ? page.at(-1) : undefined
-    res.json({ rooms: rooms.filter((room) => room !== null), ...(next ? { next } : {}) })
+    res.json({ rooms: withCounts, ...(next ? { next } : {}) })
   })
 
   router.post('/', async (req, res) => {

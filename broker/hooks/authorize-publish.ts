@@ -100,6 +100,21 @@ async function relaySignal(ctx: BrokerContext, userId: string, roomId: string, c
   if (!parsed.success) return
   const signal = JSON.stringify({ ...parsed.data, room: roomId, from: userId, ts: Date.now() })
   ctx.aedes.publish({ cmd: 'publish', topic, payload: Buffer.from(signal), qos: 0, retain: false, dup: false }, () => {})
+  if ('kind' in parsed.data && parsed.data.kind === 'read') await storeReadPointer(ctx, userId, roomId, parsed.data.seq)
+}
+
+/**
+ * A `read` receipt moves the sender's stored read pointer (never back) before its PUBACK; when it
+ * moved, the user's devices hear the pointer on their inbox so their badges clear. A storage failure is logged: the
+ * receipt was relayed, and the next one (or PUT /v1/rooms/{id}/read) stores the pointer.
+ */
+async function storeReadPointer(ctx: BrokerContext, userId: string, roomId: string, seq: number): Promise<void> {
+  try {
+    const { readSeq, moved } = await ctx.readTracker.markRead(userId, roomId, seq)
+    if (moved) ctx.notify(userId, { type: 'read', room: roomId, seq: readSeq })
+  } catch (err) {
+    ctx.logger.warn({ err, userId, roomId }, 'read pointer not stored')
+  }
 }
 
 function reject(ctx: BrokerContext, userId: string, id: string | null, room: string, reason: string, message: string): Promise<void> {

@@ -1,6 +1,6 @@
 import { pad, type StringLevel } from '../level.js'
 import { createSerialQueue } from '../serial-queue.js'
-import type { CountedEntry, ReadCounts, ReadStateStore, Receipt } from './read-state-store.js'
+import type { CountedEntry, ReadCounts, ReadMark, ReadStateStore, Receipt } from './read-state-store.js'
 
 interface Recorded {
   seq: number
@@ -59,12 +59,12 @@ export class LevelReadStateStore implements ReadStateStore {
     })
   }
 
-  markRead(userId: string, room: string, seq: number): Promise<number> {
+  markRead(userId: string, room: string, seq: number): Promise<ReadMark> {
     return this.serial(async () => {
       const current = await this.readSeq(userId, room)
-      if (seq <= current) return current
+      if (seq <= current) return { readSeq: current, moved: false }
       await this.db.put(`p!${room}!${userId}`, String(seq))
-      return seq
+      return { readSeq: seq, moved: true }
     })
   }
 

@@ -18,6 +18,12 @@ export interface ReadCounts {
   mentions: number
 }
 
+/** A read pointer after `markRead`, and whether the call moved it. */
+export interface ReadMark {
+  readSeq: number
+  moved: boolean
+}
+
 export interface Receipt {
   userId: string
   readSeq: number
@@ -33,7 +39,7 @@ export interface Receipt {
  * - `record` takes a room's entries in seq order, each once: entries up to `recordedSeq` are
  *   skipped (so replaying is harmless), and entries that would leave a gap after `recordedSeq`
  *   are refused as a whole (`false`, nothing stored) so the caller fills the gap first.
- * - `markRead` never moves a pointer back; it answers the pointer after the call.
+ * - `markRead` never moves a pointer back; it answers the pointer after the call and whether it moved.
  * - `counts` answers the countable entries from others and the mentions after the pointer.
  * - `readers` lists every user with a pointer in the room, in user id order.
  */
@@ -41,7 +47,7 @@ export interface ReadStateStore {
   /** The highest seq `record` has taken for the room, 0 for none. */
   recordedSeq(room: string): Promise<number>
   record(room: string, entries: CountedEntry[]): Promise<boolean>
-  markRead(userId: string, room: string, seq: number): Promise<number>
+  markRead(userId: string, room: string, seq: number): Promise<ReadMark>
   counts(userId: string, room: string): Promise<ReadCounts>
   readers(room: string): Promise<Receipt[]>
   close(): Promise<void>

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis'
-import type { CountedEntry, ReadCounts, ReadStateStore, Receipt } from './read-state-store.js'
+import type { CountedEntry, ReadCounts, ReadMark, ReadStateStore, Receipt } from './read-state-store.js'
 
 /**
  * KEYS[1] the room's recorded seq; ARGV[1] the room's key base, ARGV[2] the entries (JSON).
@@ -31,13 +31,13 @@ if expected - 1 > recorded then redis.call('SET', KEYS[1], expected - 1) end
 return 1
 `
 
-/** KEYS[1] the room's pointers (hash); ARGV user, seq. The pointer only moves forward. */
+/** KEYS[1] the room's pointers (hash); ARGV user, seq. The pointer only moves forward: {pointer, moved}. */
 const MARK_READ = `
 local current = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
 local seq = tonumber(ARGV[2])
-if seq <= current then return current end
+if seq <= current then return {current, 0} end
 redis.call('HSET', KEYS[1], ARGV[1], seq)
-return seq
+return {seq, 1}
 `
 
 /** KEYS[1] pointers, KEYS[2] countable, KEYS[3] the user's own, KEYS[4] the user's mentions; ARGV user. */
@@ -73,8 +73,9 @@ export class RedisReadStateStore implements ReadStateStore {
     return Number(await this.redis.eval(RECORD, 1, `${base}rec`, base, JSON.stringify(entries))) === 1
   }
 
-  async markRead(userId: string, room: string, seq: number): Promise<number> {
-    return Number(await this.redis.eval(MARK_READ, 1, `${this.base(room)}read`, userId, seq))
+  async markRead(userId: string, room: string, seq: number): Promise<ReadMark> {
+    const [readSeq, moved] = (await this.redis.eval(MARK_READ, 1, `${this.base(room)}read`, userId, seq)) as number[]
+    return { readSeq: Number(readSeq), moved: Number(moved) === 1 }
   }
 
   async counts(userId: string, room: string): Promise<ReadCounts> {

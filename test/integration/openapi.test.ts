@@ -177,6 +177,13 @@ describe('GET /v1/openapi.json matches the real answers of every route (issue 8,
     expect(muted.body).toEqual({ muted: true })
     const invalid = await expectDocumented('PUT', '/v1/rooms/{roomId}/settings', { roomId }, { body: { muted: 'yes' }, token: bob })
     expect(invalid.status).toBe(400)
+    const read = await expectDocumented('PUT', '/v1/rooms/{roomId}/read', { roomId }, { body: { seq: 0 }, token: bob })
+    expect(read.body).toEqual({ room: roomId, readSeq: 0 })
+    expect((await expectDocumented('PUT', '/v1/rooms/{roomId}/read', { roomId }, { body: { seq: 'x' }, token: bob })).status).toBe(400)
+    // an empty room: a pointer at 0 is no receipt
+    expect((await expectDocumented('GET', '/v1/rooms/{roomId}/receipts', { roomId }, { token: alice })).body).toEqual({ receipts: [] })
+    expect((await expectDocumented('GET', '/v1/rooms/{roomId}/presence', { roomId }, { token: alice })).body).toEqual({ online: [] })
+    expect((await expectDocumented('GET', '/v1/rooms/{roomId}/presence', { roomId: 'r_none' }, { token: alice })).status).toBe(404)
     expect(
       (await expectDocumented('POST', '/v1/rooms/{roomId}/members', { roomId }, { body: { userId: 'carol' }, token: bob })).status
     ).toBe(200)
