@@ -21,10 +21,12 @@ export function createApp(deps: ApiDeps, options: ApiOptions): Express {
   app.disable('x-powered-by')
   app.set('query parser', 'simple')
   // security headers on every answer (CSP, nosniff, frame-ancestors, HSTS under TLS, ...)
-  // helmet's CSP as is (script-src 'self'; connect-src falls back to default-src 'self', which covers the
-  // app's same-origin ws/wss /mqtt), minus upgrade-insecure-requests: on plain HTTP at a LAN address it
-  // would turn the app's ws:// into an unanswered wss://; under TLS everything is same-origin https already
-  app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }))
+  // helmet's CSP (script-src 'self'; connect-src falls back to default-src 'self', which covers the app's
+  // same-origin ws/wss /mqtt) with two changes for the chat app: worker-src blob:, for mqtt.js's timer
+  // worker (keepalive pings that background tabs do not throttle; only a script already running on the page
+  // can make a blob), and no upgrade-insecure-requests: on plain HTTP at a LAN address it would turn the
+  // app's ws:// into an unanswered wss://; under TLS everything is same-origin https already
+  app.use(helmet({ contentSecurityPolicy: { directives: { workerSrc: ["'self'", 'blob:'], upgradeInsecureRequests: null } } }))
   app.use(express.json({ limit: options.maxMessageBytes * 2, strict: false }))
   app.use('/metrics', requireMetricsToken(options.metricsToken))
   app.use(healthRoutes(deps))

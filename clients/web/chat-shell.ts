@@ -4,7 +4,7 @@ import { RoomList } from './room-list.js'
 import type { ChatSession } from './session.js'
 import { useSession } from './use-session.js'
 
-const STATUS_TEXT = { connecting: 'Connecting…', reconnecting: 'Reconnecting…', closed: 'Disconnected', online: '' }
+const STATUS_TEXT = { connecting: 'Connecting…', reconnecting: 'Reconnecting…', closed: 'Disconnected', online: 'Connected' }
 
 /** Header with the connection state, the room list and the open room (one of the two on a phone). */
 export function ChatShell({ session, onSignOut }: { session: ChatSession; onSignOut(): void }) {

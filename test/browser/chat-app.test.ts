@@ -1,0 +1,119 @@
+import type { Browser } from 'playwright-core'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { startTestNode, type TestNode } from '../helpers/dev-node.js'
+import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js'
+import {
+  createRoomInPage,
+  expectShown,
+  launchChromium,
+  openPage,
+  openRoomInPage,
+  registerInPage,
+  screenshot,
+  sendInPage,
+  shownMessages
+} from './chat-page.js'
+
+describe('the chat app at / in a real chromium (issue 8, parts 2 and 4)', () => {
+  let node: TestNode
+  let browser: Browser
+  let proxy: TcpProxy | undefined
+  let run = 0
+
+  beforeAll(async () => {
+    node = await startTestNode({ MQCHAT_REGISTER_LIMIT_PER_ADDRESS: '1000' })
+  })
+  afterAll(async () => {
+    await node?.destroy()
+  })
+  // a new browser per test: playwright gives each launch a fresh, empty --user-data-dir
+  beforeEach(async () => {
+    browser = await launchChromium()
+    run += 1
+  })
+  afterEach(async () => {
+    await browser?.close()
+    await proxy?.close()
+    proxy = undefined
+  })
+
+  it('two users register, open a room and chat both ways, with typing and presence; a reload shows the history', async () => {
+    const [alice, bob] = [`alice${run}`, `bob${run}`]
+    const a = await openPage(await browser.newContext(), node.httpUrl)
+    const b = await openPage(await browser.newContext(), node.httpUrl)
+    await registerInPage(a.page, alice)
+    await registerInPage(b.page, bob)
+
+    await createRoomInPage(a.page, 'team', [bob])
+    // bob's list picks the room up from his inbox's `invited` notice
+    await openRoomInPage(b.page, 'team')
+    await a.page.getByRole('img', { name: `${bob} is online` }).waitFor()
+
+    await sendInPage(a.page, 'hello bob')
+    await expectShown(b.page, 'hello bob')
+    await b.page.getByRole('textbox', { name: 'Message team' }).pressSequentially('hi')
+    await a.page.getByText(`${bob} is typing…`).waitFor()
+    await sendInPage(b.page, 'hi alice, all good?')
+    await expectShown(a.page, 'hi alice, all good?')
+    await sendInPage(a.page, 'yes: the app works')
+    await expectShown(b.page, 'yes: the app works')
+
+    const expected = [
+      { seq: 1, from: alice, body: 'hello bob' },
+      { seq: 2, from: bob, body: 'hi alice, all good?' },
+      { seq: 3, from: alice, body: 'yes: the app works' }
+    ]
+    expect(await shownMessages(a.page)).toEqual(expected)
+    expect(await shownMessages(b.page)).toEqual(expected)
+    await screenshot(a.page, 'chat.png')
+
+    await b.page.reload()
+    await openRoomInPage(b.page, 'team')
+    await expectShown(b.page, 'yes: the app works')
+    expect(await shownMessages(b.page)).toEqual(expected)
+
+    expect([...a.problems, ...b.problems]).toEqual([])
+    expect([...a.offOrigin, ...b.offOrigin]).toEqual([])
+  })
+
+  it('a user whose network is cut sees, after reconnecting, all 20 messages sent meanwhile once and in order, and their own offline send goes out once', async () => {
+    const [carol, dave] = [`carol${run}`, `dave${run}`]
+    // dave reaches the node through a TCP proxy that can cut his connections (REST and /mqtt alike)
+    proxy = await startTcpProxy({ host: '127.0.0.1', port: node.httpPort })
+    const daveOrigin = `http://127.0.0.1:${proxy.port}`
+    const c = await openPage(await browser.newContext(), node.httpUrl)
+    const d = await openPage(await browser.newContext(), daveOrigin)
+    await registerInPage(c.page, carol)
+    await registerInPage(d.page, dave)
+    await createRoomInPage(c.page, 'ops', [dave])
+    await openRoomInPage(d.page, 'ops')
+    await sendInPage(c.page, 'before the cut')
+    await expectShown(d.page, 'before the cut')
+
+    proxy.cut()
+    await d.page.getByRole('status').filter({ hasText: 'Reconnecting…' }).waitFor()
+    await sendInPage(d.page, 'sent while offline')
+    await d.page.locator('li[data-pending]', { hasText: 'sent while offline' }).getByText('Sending…').waitFor()
+    for (let i = 1; i <= 20; i++) await sendInPage(c.page, `missed ${i}`)
+    await expectShown(c.page, 'missed 20')
+
+    proxy.resume()
+    await expectShown(d.page, 'missed 20')
+    await expectShown(d.page, 'sent while offline')
+    await expectShown(c.page, 'sent while offline')
+    await d.page.locator('[data-status="online"]').waitFor({ state: 'attached' })
+    expect(await d.page.locator('li[data-pending]').count()).toBe(0)
+
+    const bodies = ['before the cut', ...Array.from({ length: 20 }, (_, i) => `missed ${i + 1}`), 'sent while offline']
+    for (const page of [c.page, d.page]) {
+      const shown = await shownMessages(page)
+      expect(shown.map((message) => message.body)).toEqual(bodies)
+      expect(shown.map((message) => message.seq)).toEqual(bodies.map((_, i) => i + 1))
+    }
+    await screenshot(d.page, 'after-reconnect.png')
+    expect(c.problems).toEqual([])
+    // dave's console shows the refused connections while cut, and nothing else
+    expect(d.problems.filter((text) => !/ERR_CONNECTION_(RESET|REFUSED)|WebSocket connection/.test(text))).toEqual([])
+    expect([...c.offOrigin, ...d.offOrigin]).toEqual([])
+  })
+})
