@@ -1,6 +1,6 @@
 /** The shapes the SDK hands over; the same as docs/protocol.md (the SDK does not import the server's schemas). */
 
-/** A chat message as delivered and stored (SPEC §4). */
+/** A chat message as delivered and stored (SPEC §4, §4b); test/unit/sdk-shape.test.ts keeps it equal to the server's. */
 export interface Envelope {
   id: string
   room: string
@@ -12,6 +12,17 @@ export interface Envelope {
   replyTo?: number
   attachments?: Record<string, unknown>[]
   meta?: Record<string, unknown>
+  /** Relation entries (`type` `edit`, `delete`, `reaction`): the seq of the message they change. */
+  target?: number
+  /** Reaction entries: the reaction (e.g. an emoji) and whether it is added or removed. */
+  key?: string
+  op?: 'add' | 'remove'
+  /** History's current state of a message: ts of its last edit. */
+  edited?: number
+  /** History: the message was deleted (body empty, attachments and meta gone). */
+  deleted?: boolean
+  /** History's current state of a message: reaction key -> users, in the order they reacted. */
+  reactions?: Record<string, string[]>
 }
 
 /** What `send` takes besides a plain body; `id` is generated when absent. */
