@@ -160,6 +160,17 @@ function describeReadPointers(name: string, start: () => Promise<Setup>, stop: (
       expect(moves).toEqual([2, 4, 6])
     })
 
+    it('does not count edits and reactions as unread, nor an edit that names someone as a mention', async () => {
+      const relation = (client: TestClient, entry: Record<string, unknown>) =>
+        client.client.publishAsync(`rooms/${room}/messages`, JSON.stringify({ id: `m${++sent}`, ...entry }), { qos: 1 })
+      await relation(alicePhone, { type: 'edit', target: 6, body: `now @${bob.id} twice` })
+      await relation(carolPhone, { type: 'reaction', target: 6, key: '👍', op: 'add' })
+      expect(await counts(bob)).toEqual({ lastSeq: 9, readSeq: 6, unread: 1, mentions: 0 })
+      expect(await counts(alice)).toEqual({ lastSeq: 9, readSeq: 0, unread: 2, mentions: 1 })
+      expect(await counts(carol)).toEqual({ lastSeq: 9, readSeq: 4, unread: 2, mentions: 1 })
+      expect(notices(bobPhone, bob, 'mention')).toHaveLength(1)
+    })
+
     it('lists the members online now, on any node', async () => {
       const online = async () => (await rest.call('GET', `/v1/rooms/${room}/presence`, undefined, carol.token)).body.online.sort()
       expect(await online()).toEqual([alice.id, bob.id, carol.id].sort())
