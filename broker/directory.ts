@@ -115,6 +115,11 @@ export class UserDirectory {
     }
   }
 
+  /** Re-reads the member lists of the rooms of users connected here (membership-sync.ts, after a gap). */
+  refreshRosters(): Promise<void> {
+    return this.roster.refresh()
+  }
+
   /** The users connected here (membership-sync.ts re-reads their rooms after a gap in the feed). */
   connectedUsers(): string[] {
     return [...this.users.keys()]

@@ -60,8 +60,39 @@ export class RoomRoster {
     this.apply(room, userId, isMember)
   }
 
+  /**
+   * Re-reads the members of every tracked room (after a gap in the membership feed, when changes
+   * of users not connected here may have been missed). A change seen while a room is re-read is
+   * applied again over what was read. Rejects if a read failed; those rooms keep their old lists.
+   */
+  async refresh(): Promise<void> {
+    const failures: unknown[] = []
+    await Promise.all(
+      [...this.rooms].map(([roomId, room]) =>
+        this.reload(roomId, room).catch((error: unknown) => {
+          failures.push(error)
+        })
+      )
+    )
+    if (failures.length > 0) throw new AggregateError(failures, `re-reading the members of ${failures.length} rooms failed`)
+  }
+
   has(roomId: string, userId: string): boolean {
     return this.rooms.get(roomId)?.members.has(userId) ?? false
+  }
+
+  private async reload(roomId: string, room: TrackedRoom): Promise<void> {
+    await room.loaded
+    if (this.rooms.get(roomId) !== room) return
+    const journal = new Map<string, boolean>()
+    room.journal = journal
+    try {
+      const members = await this.loadMembers(roomId)
+      room.members = new Set(members)
+      for (const [userId, isMember] of journal) this.apply(room, userId, isMember)
+    } finally {
+      if (room.journal === journal) room.journal = null
+    }
   }
 
   private apply(room: TrackedRoom, userId: string, isMember: boolean): void {

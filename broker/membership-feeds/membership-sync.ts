@@ -15,7 +15,8 @@ export interface MembershipSyncOptions {
 
 /**
  * Keeps the directory's rooms of connected users current: applies every change of the feed,
- * and after a gap re-reads each connected user's rooms from the accounts store. Changes that
+ * and after a gap re-reads each connected user's rooms, then the member lists of those rooms
+ * (the directory's roster, which decides presence visibility), from the accounts store. Changes that
  * arrive while a user's rooms are being re-read are applied again on top of what was read, so
  * a re-read that raced a newer change never undoes it.
  */
@@ -47,6 +48,8 @@ export function membershipSync(
       seen = []
       const users = directory.connectedUsers()
       for (let i = 0; i < users.length; i += RESYNC_CONCURRENCY) await Promise.all(users.slice(i, i + RESYNC_CONCURRENCY).map(resyncUser))
+      // the other members of their rooms (presence visibility) may have changed unseen too
+      await directory.refreshRosters()
       seen = null
       logger.info({ users: users.length }, 'membership resynced after a gap in the feed')
       options.onResynced?.(users.length)
