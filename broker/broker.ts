@@ -113,7 +113,7 @@ export async function createBroker(deps: BrokerDeps, options: MqchatBrokerOption
       logger.warn({ err, room: envelope.room, seq: envelope.seq }, 'unread counters not updated; the next read of the room catches up')
     }
   }
-  const persistence = adaptPersistence(deps.persistence)
+  const persistence = adaptPersistence(deps.persistence, (err) => logger.warn({ err }, 'retained messages could not be read'))
   const sessionSubscriptions = new SessionSubscriptions(options.maxSubscriptions)
   const subscribeGuard = createSubscribeGuard(persistence, {
     maxFiltersPerSubscribe: options.maxFiltersPerSubscribe,
@@ -267,6 +267,8 @@ export async function createBroker(deps: BrokerDeps, options: MqchatBrokerOption
     async close() {
       clearInterval(sweeper)
       await new Promise<void>((resolve) => aedes.close(() => resolve()))
+      // the store closes after this: retained messages still being read for a SUBSCRIBE let go of it first
+      await persistence.closeRetainedReads()
       stopTail()
       await replay.flush()
       await deps.connectionCounter.close()

@@ -36,8 +36,14 @@ function chatDelivery(packet: Outgoing): boolean {
  *   has a packet id was sent before, so it goes out with DUP 1 ([MQTT-3.3.1-1], [MQTT-4.4.0-1]).
  * - Aedes 1.2 calls `.pipe()` on `createRetainedStreamCombi()`, but aedes-persistence-redis 12
  *   returns an async generator there (a crash on the first SUBSCRIBE): wrapped in a Readable.
+ *   Aedes neither handles that stream's errors nor waits for it when it closes: a read failing, or
+ *   still under way when the store closes, threw out of the process. Errors go to `onRetainedError`,
+ *   and `closeRetainedReads` ends the reads under way before the store closes.
  */
-export function adaptPersistence<T extends AdaptablePersistence>(persistence: T): T & { forget(clientId: string): void } {
+export function adaptPersistence<T extends AdaptablePersistence>(
+  persistence: T,
+  onRetainedError: (error: unknown) => void
+): T & { forget(clientId: string): void; closeRetainedReads(): Promise<void> } {
   const inflight = new Map<string, Map<number, Outgoing>>()
   const update = persistence.outgoingUpdate.bind(persistence)
   const clear = persistence.outgoingClearMessageId.bind(persistence)
@@ -71,6 +77,20 @@ export function adaptPersistence<T extends AdaptablePersistence>(persistence: T)
     }
     return Readable.from(resent(), { objectMode: true })
   }
-  persistence.createRetainedStreamCombi = (patterns) => Readable.from(retained(patterns))
-  return Object.assign(persistence, { forget: (clientId: string) => void inflight.delete(clientId) })
+  const reads = new Set<Readable>()
+  let closing = false
+  persistence.createRetainedStreamCombi = (patterns) => {
+    const reading = Readable.from(closing ? [] : retained(patterns))
+    reads.add(reading)
+    reading.once('close', () => reads.delete(reading))
+    reading.on('error', onRetainedError)
+    return reading
+  }
+  /** Ends the retained reads under way and waits until they let go of the store; later ones read nothing. */
+  const closeRetainedReads = async () => {
+    closing = true
+    const ends = [...reads].map((reading) => new Promise<void>((resolve) => reading.once('close', () => resolve()).destroy()))
+    await Promise.all(ends)
+  }
+  return Object.assign(persistence, { forget: (clientId: string) => void inflight.delete(clientId), closeRetainedReads })
 }
