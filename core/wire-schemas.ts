@@ -37,7 +37,13 @@ export const inboxNoticeSchema = z.discriminatedUnion('type', [
     .object({ type: z.literal('overflow'), room: id, fromSeq: z.number().int().positive() })
     .describe('a persistent session missed more than MQCHAT_OFFLINE_REPLAY_LIMIT messages: fetch history after=fromSeq-1'),
   z.object({ type: z.literal('invited'), room: id, by: z.string() }),
-  z.object({ type: z.literal('removed'), room: id, by: z.string() })
+  z.object({ type: z.literal('removed'), room: id, by: z.string() }),
+  z
+    .object({ type: z.literal('read'), room: id, seq: z.number().int().nonnegative() })
+    .describe('your read pointer moved (from any of your devices)'),
+  z
+    .object({ type: z.literal('mention'), room: id, seq: z.number().int().positive(), from: z.string() })
+    .describe('a message names you as @userId')
 ])
 
 /** Everything `rooms/{roomId}/events` carries, by `type`. */
