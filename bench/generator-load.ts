@@ -155,6 +155,7 @@ export function createLoad() {
     async close(): Promise<void> {
       const all = clients.splice(0)
       publishers.length = 0
+      // a forced end at teardown: a client whose end fails has nothing left to flush or undo
       await Promise.all(all.map((client) => client.endAsync(true).catch(() => undefined)))
     }
   }

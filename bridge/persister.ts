@@ -41,7 +41,13 @@ export function startPersister(
     help: 'Chat log entries not yet persisted to history (the persisters lag)',
     registers: [deps.registry],
     async collect() {
-      this.set(await deps.chatLog.backlog().catch(() => Number.NaN))
+      this.set(
+        await deps.chatLog.backlog().catch((err: unknown) => {
+          // a scrape during an outage still answers: the backlog is unknown, and why is logged
+          logger.warn({ err }, 'chat log backlog unknown: reading it failed')
+          return Number.NaN
+        })
+      )
     }
   })
   const controller = new AbortController()

@@ -1,6 +1,8 @@
 import { chatRoomOf } from '../core/topics.js'
 
-type Listener = (packet: any, done: () => void) => void
+/** What an emitter hands its subscribers: a packet with a topic, and what Aedes put on it. */
+export type EmittedPacket = { topic: string } & Record<string, unknown>
+type Listener = (packet: EmittedPacket, done: () => void) => void
 
 /** The part of an mqemitter that Aedes uses. */
 export interface Emitter {

@@ -13,6 +13,7 @@ export async function reachableMongodbUrl(url = process.env.MONGODB_URL): Promis
   } catch {
     return null
   } finally {
+    // a probe: closing a client that never connected (or already answered) has nothing to report
     await client.close().catch(() => undefined)
   }
 }
@@ -25,6 +26,7 @@ export async function dropDatabase(url: string, database: string): Promise<void>
     await client.connect()
     await client.db(database).dropDatabase()
   } finally {
+    // the drop's own failure is what propagates; closing after it is best effort
     await client.close().catch(() => undefined)
   }
 }

@@ -5,6 +5,8 @@
 export class Janitor {
   private readonly tasks = new Map<number, { label: string; run: () => Promise<void> }>()
   private readonly late = new Set<Promise<void>>()
+  /** Failures of steps registered after `cleanUp` began: reported with its own. */
+  private readonly lateFailures: string[] = []
   private next = 0
   private closed = false
 
@@ -15,7 +17,9 @@ export class Janitor {
   defer(label: string, run: () => Promise<void>): () => Promise<void> {
     if (this.closed) {
       const running: Promise<void> = run()
-        .catch(() => undefined)
+        .catch((error: unknown) => {
+          this.lateFailures.push(`${label}: ${error instanceof Error ? error.message : String(error)}`)
+        })
         .finally(() => this.late.delete(running))
       this.late.add(running)
       return async () => undefined
@@ -42,6 +46,6 @@ export class Janitor {
       }
     }
     await Promise.all(this.late)
-    return failures
+    return [...failures, ...this.lateFailures.splice(0)]
   }
 }

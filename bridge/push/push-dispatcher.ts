@@ -41,7 +41,7 @@ export function startPushDispatcher(deps: Deps, options: PushDispatcherOptions):
   const logger = deps.logger.child({ component: 'push', consumer: options.consumer })
   const group = deps.chatLog.group(PUSH_GROUP)
   const client = createPushClient(options)
-  const metrics = pushMetrics(deps.registry, group)
+  const metrics = pushMetrics(deps.registry, group, logger)
   const controller = new AbortController()
   const { signal } = controller
   /** Positions being pushed: the log hands out entries again after its claim time, one push each is enough. */
@@ -130,13 +130,19 @@ export function startPushDispatcher(deps: Deps, options: PushDispatcherOptions):
   }
 }
 
-function pushMetrics(registry: Registry, group: ConsumerGroup) {
+function pushMetrics(registry: Registry, group: ConsumerGroup, logger: Logger) {
   new Gauge({
     name: 'mqchat_push_backlog',
     help: 'Chat log entries the push dispatchers have not finished yet',
     registers: [registry],
     async collect() {
-      this.set(await group.backlog().catch(() => Number.NaN))
+      this.set(
+        await group.backlog().catch((err: unknown) => {
+          // a scrape during an outage still answers: the backlog is unknown, and why is logged
+          logger.warn({ err }, 'push backlog unknown: reading it failed')
+          return Number.NaN
+        })
+      )
     }
   })
   return {

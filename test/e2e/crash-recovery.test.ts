@@ -182,6 +182,7 @@ describe('crash recovery: kill -9 of `mqchat dev` mid-traffic', () => {
       async () => missing(),
       (ids) => ids.length === 0,
       20_000
+      // on a timeout the expect below names the missing ids, which the timeout error would not
     ).catch(() => undefined)
     expect(missing(), 'acknowledged but not delivered from the offline queue').toEqual([])
 

@@ -110,6 +110,7 @@ export class Publisher {
     for (let attempt = 0; attempt < attempts && !this.halted; attempt++) {
       const client = await openClient(this.target, this.user.token, { clean: true }, this.onMessage)
       if (client) {
+        // no SUBACK in time counts as refused: the connection is dropped and the next attempt made
         const granted = await withTimeout(client.subscribeAsync(this.inbox, { qos: 1 }), 5000, 'inbox SUBACK').catch(() => [])
         if (client.connected && !this.halted && granted.length === 1 && granted[0]?.qos === 1) {
           // sends in flight on a closed connection fail now instead of waiting for a reconnect
@@ -142,6 +143,7 @@ export class Publisher {
       const client = await this.connect()
       if (!client) continue
       const ids = Array.from({ length: this.window }, () => `${this.user.id}-${this.count++}`)
+      // PUBACKs missing in time: the connection is dropped and the next round resends over a new one
       await withTimeout(Promise.all(ids.map((id) => this.send(client, id))), 15_000, 'PUBACKs').catch(() => client.end(true))
     }
   }
