@@ -3,6 +3,8 @@ import { z } from 'zod'
 import { roomForMember } from '../../storage/accounts/room-access.js'
 import type { ApiDeps } from '../deps.js'
 import { currentUser } from '../middleware/authenticate.js'
+import { answer } from '../openapi/answer.js'
+import { roomSettingsAnswerSchema } from '../openapi/answer-schemas.js'
 import { spend } from '../rate-limit.js'
 import { validate } from '../validate.js'
 
@@ -15,7 +17,7 @@ export function roomSettingsRoutes({ accounts, roomSettings, rateLimiter }: ApiD
   router.get('/:roomId/settings', async (req, res) => {
     const me = currentUser(res.locals)
     const room = await roomForMember(accounts, req.params.roomId, me)
-    res.json(await roomSettings.get(me, room.id))
+    answer(res, roomSettingsAnswerSchema, await roomSettings.get(me, room.id))
   })
 
   router.put('/:roomId/settings', async (req, res) => {
@@ -24,7 +26,7 @@ export function roomSettingsRoutes({ accounts, roomSettings, rateLimiter }: ApiD
     const room = await roomForMember(accounts, req.params.roomId, me)
     // the budget of small per-user writes (typing, receipts)
     await spend(rateLimiter, res, 'signal', me)
-    res.json(await roomSettings.set(me, room.id, settings))
+    answer(res, roomSettingsAnswerSchema, await roomSettings.set(me, room.id, settings))
   })
 
   return router

@@ -1,12 +1,14 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { Router } from 'express'
 import { z } from 'zod'
-import { MqchatError } from '../../core/errors.js'
+import { MqchatError, unknownRoom } from '../../core/errors.js'
 import { ID_PATTERN } from '../../core/ids.js'
 import type { Room } from '../../storage/accounts/accounts-store.js'
 import { roomForMember } from '../../storage/accounts/room-access.js'
 import type { ApiDeps } from '../deps.js'
 import { currentUser } from '../middleware/authenticate.js'
+import { answer } from '../openapi/answer.js'
+import { roomPageSchema, roomSchema } from '../openapi/answer-schemas.js'
 import { spend } from '../rate-limit.js'
 import { validate } from '../validate.js'
 
@@ -51,7 +53,7 @@ export function roomRoutes({ accounts, chat, rateLimiter, readTracker }: ApiDeps
       rooms.filter((room) => room !== null).map(async (room) => ({ ...room, ...(await readTracker.summary(me, room.id)) }))
     )
     const next = ids.length > limit ? page.at(-1) : undefined
-    res.json({ rooms: withCounts, ...(next ? { next } : {}) })
+    answer(res, roomPageSchema, { rooms: withCounts, ...(next ? { next } : {}) })
   })
 
   router.post('/', async (req, res) => {
@@ -67,7 +69,7 @@ export function roomRoutes({ accounts, chat, rateLimiter, readTracker }: ApiDeps
       if (members.length !== 2 || !other) throw new MqchatError('invalid_request', 'a direct room has exactly one other member')
       const id = directRoomId(me, other)
       const existing = await accounts.getRoom(id)
-      if (existing) return void res.status(200).json(existing)
+      if (existing) return answer(res, roomSchema, existing)
       const room: Room = {
         id,
         name: input.name ?? `${members.sort().join(' & ')}`,
@@ -80,7 +82,7 @@ export function roomRoutes({ accounts, chat, rateLimiter, readTracker }: ApiDeps
         if (!(error instanceof MqchatError && error.code === 'conflict')) throw error
       })
       await Promise.all(members.map((member) => chat.membershipChanged(id, member, true, me)))
-      return void res.status(201).json(room)
+      return answer(res, roomSchema, room, 201)
     }
     if (!input.name) throw new MqchatError('invalid_request', 'name: required for a group room')
     const room: Room = {
@@ -93,11 +95,11 @@ export function roomRoutes({ accounts, chat, rateLimiter, readTracker }: ApiDeps
     }
     await accounts.createRoom(room)
     await Promise.all(members.map((member) => chat.membershipChanged(room.id, member, true, me)))
-    res.status(201).json(room)
+    answer(res, roomSchema, room, 201)
   })
 
   router.get('/:roomId', async (req, res) => {
-    res.json(await roomForMember(accounts, req.params.roomId, currentUser(res.locals)))
+    answer(res, roomSchema, await roomForMember(accounts, req.params.roomId, currentUser(res.locals)))
   })
 
   router.post('/:roomId/members', async (req, res) => {
@@ -108,7 +110,10 @@ export function roomRoutes({ accounts, chat, rateLimiter, readTracker }: ApiDeps
     if (room.kind === 'direct') throw new MqchatError('conflict', 'a direct room keeps its two members')
     await assertUsersExist([added])
     if (await accounts.addMember(room.id, added)) await chat.membershipChanged(room.id, added, true, me)
-    res.status(200).json(await accounts.getRoom(room.id))
+    const updated = await accounts.getRoom(room.id)
+    // deleted by an admin meanwhile
+    if (!updated) throw unknownRoom(room.id)
+    answer(res, roomSchema, updated)
   })
 
   router.delete('/:roomId/members/:userId', async (req, res) => {
