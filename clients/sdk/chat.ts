@@ -6,7 +6,7 @@ import { ChatError } from './errors.js'
 import { pagesAfter } from './history-pages.js'
 import type { RestClient } from './rest.js'
 import { createRoomCursor } from './room-cursor.js'
-import { SendQueue } from './send-queue.js'
+import { SendQueue, settleOverRest } from './send-queue.js'
 import type { ChatEvents, ConnectionStatus, Envelope, HistoryPage, HistoryQuery, Notice, OutgoingMessage, Room } from './types.js'
 import { decodeInbound, newMessageId, roomFilters, roomTopics } from './wire.js'
 
@@ -14,6 +14,11 @@ type RoomCursor = ReturnType<typeof createRoomCursor>
 
 /** How long a failed history fill waits before it tries again (while connected). */
 const FILL_RETRY_MS = 1000
+/**
+ * After its PUBACK a send is answered within milliseconds by its envelope or a notice; one still open
+ * after this long lost its notice (rejection notices are rate-limited) and is settled over REST.
+ */
+const SETTLE_OVER_REST_MS = 5000
 /** SUBACK return code of a refused filter ([MQTT-3.9.3-2]). */
 const SUBACK_FAILURE = 128
 
@@ -171,8 +176,17 @@ export class Chat extends Emitter<ChatEvents> {
       await this.#subscribe({ [topics.roomMessages(roomId)]: { qos: 1 } }).catch((error: Error) => this.emit('error', error))
     }
     // a publish cut off by a disconnect is sent again on reconnect (#onReconnect), so its error is only reported
-    await this.client.publishAsync(topics.roomMessages(roomId), pending.payload, { qos: 1 }).catch((error: Error) => {
-      if (this.client.connected) this.emit('error', error)
+    const acknowledged = await this.client.publishAsync(topics.roomMessages(roomId), pending.payload, { qos: 1 }).then(
+      () => true,
+      (error: Error) => {
+        if (this.client.connected) this.emit('error', error)
+        return false
+      }
+    )
+    if (!acknowledged) return
+    this.#sends.arm(roomId, id, SETTLE_OVER_REST_MS, () => {
+      if (!this.client.connected) return
+      settleOverRest(this.rest, this.#sends, pending, this.userId).catch((error: Error) => this.emit('error', error))
     })
   }
 

@@ -1,5 +1,5 @@
 import { ChatError } from './errors.js'
-import type { Envelope, HistoryPage, HistoryQuery, Room, User } from './types.js'
+import type { Envelope, HistoryPage, HistoryQuery, OutgoingMessage, Room, User } from './types.js'
 
 export interface RestOptions {
   /** The node's HTTP base URL, e.g. `http://localhost:8080`. */
@@ -88,7 +88,7 @@ export function createRestClient({ url, token, timeoutMs = 30_000 }: RestOptions
     removeMember: async (roomId: string, userId: string) =>
       void (await call<null>('DELETE', `${room(roomId)}/members/${encodeURIComponent(userId)}`)),
     /** Sends through the same sequencer as MQTT; `duplicate` when `id` was already sequenced (same seq). */
-    async sendMessage(roomId: string, message: { id?: string; body: string }): Promise<{ envelope: Envelope; duplicate: boolean }> {
+    async sendMessage(roomId: string, message: OutgoingMessage): Promise<{ envelope: Envelope; duplicate: boolean }> {
       const answer = await call<Envelope>('POST', `${room(roomId)}/messages`, message)
       return { envelope: answer.body, duplicate: answer.status === 200 }
     },

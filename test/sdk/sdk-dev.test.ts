@@ -92,6 +92,19 @@ describe('SDK against a live mqchat dev node', () => {
     expect(stored.messages.map((m) => m.id)).toEqual(['alice-owned'])
   })
 
+  it('a flood of refused sends past the notice limit still settles every send (over REST once the notices stop)', async () => {
+    const alice = await open('alice')
+    const mallory = await open('mallory')
+    const room = await alice.rest.createRoom({ name: 'flooded' })
+    const notices = record(mallory, 'notice')
+    const results = await Promise.allSettled(Array.from({ length: 40 }, (_, i) => mallory.send(room.id, `knock ${i}`)))
+    const codes = results.map((r) => (r.status === 'rejected' ? (r.reason as ChatError).code : 'sent'))
+    expect(new Set(codes)).toEqual(new Set(['unknown_room', 'rate_limited']))
+    // the server sent fewer rejection notices than there were sends (MQCHAT_RATE_LIMIT_NOTICES): the rest came from REST
+    expect(notices.seen.filter((n) => n.type === 'rejected').length).toBeLessThan(40)
+    expect((await alice.history(room.id, { after: 0 })).messages).toEqual([])
+  })
+
   it('rejects with rate_limited past the send limit', async () => {
     const limited = await startTestNode({ MQCHAT_RATE_LIMIT_PER_SECOND: '0.05', MQCHAT_RATE_LIMIT_BURST: '2' })
     try {
