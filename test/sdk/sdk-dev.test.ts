@@ -173,6 +173,20 @@ describe('SDK against a live mqchat dev node', () => {
     ])
   })
 
+  it('connect rejects a bad token with unauthenticated and an unreachable server with unreachable', async () => {
+    const forged = `${users.alice!.token.slice(0, -4)}AAAA`
+    await expect(connect({ url: node.httpUrl, token: forged })).rejects.toMatchObject({ name: 'ChatError', code: 'unauthenticated' })
+    await expect(connect({ url: node.httpUrl, token: forged, mqttUrl: node.mqttUrl })).rejects.toMatchObject({ code: 'unauthenticated' })
+    const closed = await startTcpProxy({ host: '127.0.0.1', port: node.mqttPort })
+    closed.cut()
+    await expect(
+      connect({ url: node.httpUrl, token: users.alice!.token, mqttUrl: `mqtt://127.0.0.1:${closed.port}` })
+    ).rejects.toMatchObject({
+      code: 'unreachable'
+    })
+    await closed.close()
+  })
+
   it('rooms() follows the pagination of GET /v1/rooms to the last page', async () => {
     const carol = await register({ url: node.httpUrl, username: 'carol', password: 'correct horse battery' })
     const chat = await connect({ url: node.httpUrl, token: carol.token })
