@@ -1,6 +1,4 @@
 import { Validator } from '@seriousme/openapi-schema-validator'
-import { Ajv2020 } from 'ajv/dist/2020.js'
-import addFormats from 'ajv-formats'
 import { Registry } from 'prom-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createApp } from '../../api/app.js'
@@ -11,85 +9,22 @@ import { createAdmin } from '../../server/admin-command.js'
 import { startTestNode, type TestNode } from '../helpers/dev-node.js'
 import { mountedRoutes } from '../helpers/express-routes.js'
 import { connectClient, type TestClient } from '../helpers/mqtt.js'
+import { documentedClient, type OpenApiDoc } from '../helpers/openapi-client.js'
 import { makeTempDir } from '../helpers/temp-dir.js'
 
 const PASSWORD = 'correct horse battery'
 
-type Operation = { responses: Record<string, { content?: Record<string, { schema: object }> }> }
-type Doc = { paths: Record<string, Record<string, Operation>> }
-interface Answer {
-  status: number
-  contentType: string
-  text: string
-  /** checked against the document before it is read */
-  body: any
-}
-
 describe('GET /v1/openapi.json matches the real answers of every route (issue 8, part 3)', () => {
   let node: TestNode
   let removeDir: () => Promise<void>
-  let doc: Doc
+  let doc: OpenApiDoc
   let admin: string
   let alice: string
   let bob: string
   const clients: TestClient[] = []
-  const ajv = new Ajv2020({ strict: false, allErrors: true })
-  addFormats.default(ajv)
-  /** `METHOD /path status` of every answer checked against the document. */
-  const answered = new Set<string>()
-
-  async function call(
-    method: string,
-    path: string,
-    body?: unknown,
-    token?: string,
-    raw?: string,
-    extra: Record<string, string> = {}
-  ): Promise<Answer> {
-    const headers: Record<string, string> = { ...extra }
-    if (body !== undefined || raw !== undefined) headers['content-type'] = 'application/json'
-    if (token) headers.authorization = `Bearer ${token}`
-    const response = await fetch(`${node.httpUrl}${path}`, {
-      method,
-      headers,
-      body: raw ?? (body === undefined ? undefined : JSON.stringify(body))
-    })
-    const text = await response.text()
-    const contentType = response.headers.get('content-type') ?? ''
-    return { status: response.status, contentType, text, body: /json/.test(contentType) && text ? JSON.parse(text) : text }
-  }
-
-  /** Sends a real request and checks its status, media type and body against the document's operation. */
-  async function expectDocumented(
-    method: string,
-    template: string,
-    params: Record<string, string>,
-    init: { body?: unknown; token?: string; raw?: string; headers?: Record<string, string> } = {}
-  ) {
-    const path = template.replace(/\{(\w+)\}/g, (_m, name: string) => params[name.split('?')[0] as string] ?? '')
-    const answer = await call(method, path, init.body, init.token, init.raw, init.headers)
-    const route = template.split('?')[0] as string
-    const operation = doc.paths[route]?.[method.toLowerCase()]
-    expect(operation, `${method} ${route} is documented`).toBeDefined()
-    const response = operation?.responses[String(answer.status)]
-    expect(response, `${method} ${route} answered ${answer.status} ${answer.text.slice(0, 200)}: not documented`).toBeDefined()
-    if (!response?.content) {
-      expect(answer.text, `${method} ${route} ${answer.status} has no body`).toBe('')
-    } else {
-      const mediaType = answer.contentType.split(';')[0] as string
-      const media = response.content[mediaType]
-      expect(media, `${method} ${route} ${answer.status} answered ${mediaType}, documented ${Object.keys(response.content)}`).toBeDefined()
-      if (media && mediaType.endsWith('json')) {
-        const validate = ajv.compile(media.schema)
-        expect(
-          validate(answer.body),
-          `${method} ${route} ${answer.status}: ${ajv.errorsText(validate.errors)} in ${answer.text.slice(0, 300)}`
-        ).toBe(true)
-      }
-    }
-    answered.add(`${method} ${route} ${answer.status}`)
-    return answer as Answer & { body: any }
-  }
+  let api: ReturnType<typeof documentedClient>
+  const call = (method: string, path: string, body?: unknown, token?: string) => api.call(method, path, { body, token })
+  const expectDocumented: ReturnType<typeof documentedClient>['expectDocumented'] = (...args) => api.expectDocumented(...args)
 
   beforeAll(async () => {
     const dir = await makeTempDir()
@@ -97,7 +32,8 @@ describe('GET /v1/openapi.json matches the real answers of every route (issue 8,
     const config = parseConfig({ MQCHAT_DATA_DIR: dir.path, MQCHAT_LOG_LEVEL: 'silent' })
     const created = await createAdmin(config, createLogger('silent'), 'root')
     node = await startTestNode({}, dir.path)
-    doc = (await call('GET', '/v1/openapi.json')).body as Doc
+    api = documentedClient(node.httpUrl)
+    doc = await api.load()
     admin = (await call('POST', '/v1/auth/login', { username: 'root', password: created.password })).body.token
   })
   afterAll(async () => {
@@ -362,7 +298,7 @@ describe('GET /v1/openapi.json matches the real answers of every route (issue 8,
     const operations = Object.entries(doc.paths).flatMap(([path, item]) =>
       Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`)
     )
-    const unanswered = operations.filter((operation) => ![...answered].some((key) => key.startsWith(`${operation} `)))
+    const unanswered = operations.filter((operation) => ![...api.answered].some((key) => key.startsWith(`${operation} `)))
     expect(unanswered).toEqual([])
   })
 })
