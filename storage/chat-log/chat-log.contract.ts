@@ -188,8 +188,8 @@ export function describeChatLogContract(name: string, makeHarness: () => Promise
       expect(second.map((e) => e.envelope.id)).toEqual(['m3', 'm4'])
       expect(await push.backlog()).toBe(2)
       await ctx.restart()
-      await ctx.store.append(message('r', 'm5'))
       const again = ctx.store.group('push')
+      await ctx.store.append(message('r', 'm5'))
       // the unacked entries come again first; the new one with them or right after
       const seen: string[] = []
       for (let batch = await again.fetch('pusher-1', 10, 0); batch.length > 0; batch = await again.fetch('pusher-1', 10, 0)) {

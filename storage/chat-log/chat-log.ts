@@ -86,8 +86,10 @@ export interface ChatLog {
   /** Entries appended but not yet acknowledged by the consumer group: how far the persisters lag. */
   backlog(): Promise<number>
   /**
-   * A second, named consumer group (e.g. `push`) beside the persisters' one. It sees the entries
-   * appended from its first use on (the group is created then and kept across restarts).
+   * A second, named consumer group (e.g. `push`) beside the persisters' one. It sees every entry
+   * appended once it is in use: embedded, from the `group(name)` call of this process on (call it
+   * before appending; unacked entries of an earlier run are kept and fetched first); in the
+   * cluster, from the group's first fetch by any process on (Redis keeps the group).
    */
   group(name: string): ConsumerGroup
   close(): Promise<void>

@@ -25,7 +25,6 @@ export interface LevelChatLogOptions {
  *   i!{room}!{id}   -> seq                (idempotency index)
  *   s!{room}        -> last seq
  *   f!{position}    -> envelope JSON      (the persisters' feed; deleted on ack)
- *   G!{group}       -> ''                 (a named consumer group, see `group`)
  *   g!{group}!{pos} -> envelope JSON      (that group's feed; deleted on its ack)
  *   position        -> last feed position
  * Appends are group-committed: all appends waiting while a batch is written go
@@ -39,9 +38,8 @@ export class LevelChatLog implements ChatLog {
   private readonly lastSeqs = new Map<string, number>()
   private position = 0
   private readonly persisters: LevelConsumerGroup
-  /** Named groups; those in `unregistered` get their `G!` key with the next batch. */
+  /** Named groups used by this process: only they are fed, so a group no one uses any more costs nothing. */
   private readonly groups = new Map<string, LevelConsumerGroup>()
-  private readonly unregistered = new Set<string>()
   private readonly tailListeners = new Set<(entry: TailEntry) => void>()
 
   private constructor(
@@ -59,10 +57,6 @@ export class LevelChatLog implements ChatLog {
     const chatLog = new LevelChatLog(db, options)
     chatLog.position = Number((await chatLog.log.get('position')) ?? 0)
     await chatLog.persisters.load()
-    for (const key of await db.keys({ gt: 'G!', lt: 'G!~' }).all()) {
-      const name = key.slice(2)
-      chatLog.groups.set(name, await new LevelConsumerGroup(db, `g!${name}!`, chatLog.claimIdleMs).load())
-    }
     return chatLog
   }
 
@@ -99,7 +93,6 @@ export class LevelChatLog implements ChatLog {
     this.queue = []
     const touched = new Set<string>()
     const feeds = [this.persisters, ...this.groups.values()]
-    const registering = [...this.unregistered]
     try {
       const known = await this.log.getMany(batch.map(({ message }) => `i!${message.room}!${message.id}`))
       await this.loadLastSeqs(batch.map(({ message }) => message.room))
@@ -143,9 +136,7 @@ export class LevelChatLog implements ChatLog {
       ops.push(...(await this.tombstones(outcomes, ops)))
       for (const room of touched) ops.push({ type: 'put', key: `s!${room}`, value: String(this.lastSeqs.get(room)) })
       ops.push({ type: 'put', key: 'position', value: String(this.position) })
-      for (const name of registering) ops.push({ type: 'put', key: `G!${name}`, value: '' })
       if (touched.size > 0) await this.log.batch(ops, { sync: this.options.sync ?? false })
-      if (touched.size > 0) for (const name of registering) this.unregistered.delete(name)
       const appended = outcomes.flatMap((outcome) => ('appended' in outcome ? [outcome.appended] : []))
       for (const feed of feeds) feed.appended(appended.length)
       const firsts = await this.loadKnown(batch, outcomes)
@@ -245,10 +236,9 @@ export class LevelChatLog implements ChatLog {
   group(name: string): ConsumerGroup {
     let group = this.groups.get(name)
     if (!group) {
-      // fed from the next batch on; its key is written in that batch, so a restart keeps feeding it
+      // fed from the next batch on; what it left unacked before a restart is still on disk and fetched first
       group = new LevelConsumerGroup(this.log, `g!${name}!`, this.claimIdleMs)
       this.groups.set(name, group)
-      this.unregistered.add(name)
     }
     return group
   }

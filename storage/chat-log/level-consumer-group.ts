@@ -9,8 +9,8 @@ import type { ConsumerGroup, LogEntry } from './chat-log.js'
  * and after a restart every unacked entry is fetched again.
  */
 export class LevelConsumerGroup implements ConsumerGroup {
-  /** Entries in the feed (appended, not yet acked). */
-  private feedLength = 0
+  /** Entries in the feed (appended, not yet acked); null: not counted, `backlog` reads the disk. */
+  private feedLength: number | null = null
   private fetchedUpTo = ''
   /** Fetched, not yet acked: position -> when it was fetched and what it holds. */
   private readonly unacked = new Map<string, { fetchedAt: number; entry: LogEntry }>()
@@ -22,7 +22,7 @@ export class LevelConsumerGroup implements ConsumerGroup {
     private readonly claimIdleMs: number
   ) {}
 
-  /** Counts what the feed holds on disk (at open). */
+  /** Counts what the feed holds on disk (at open, before any append): `backlog` is then kept in memory. */
   async load(): Promise<this> {
     this.feedLength = (await this.log.keys({ gt: this.prefix, lt: `${this.prefix}~` }).all()).length
     return this
@@ -35,7 +35,7 @@ export class LevelConsumerGroup implements ConsumerGroup {
 
   /** `count` entries were written to the feed: wakes blocked fetches. */
   appended(count: number): void {
-    this.feedLength += count
+    if (this.feedLength !== null) this.feedLength += count
     this.wake()
   }
 
@@ -93,11 +93,11 @@ export class LevelConsumerGroup implements ConsumerGroup {
   async ack(positions: string[]): Promise<void> {
     if (positions.length === 0) return
     await this.log.batch(positions.map((position) => ({ type: 'del', key: this.prefix + position })))
-    for (const position of positions) if (this.unacked.delete(position)) this.feedLength -= 1
+    for (const position of positions) if (this.unacked.delete(position) && this.feedLength !== null) this.feedLength -= 1
   }
 
   async backlog(): Promise<number> {
-    return this.feedLength
+    return this.feedLength ?? (await this.log.keys({ gt: this.prefix, lt: `${this.prefix}~` }).all()).length
   }
 
   async pendingCount(): Promise<number> {
