@@ -20,13 +20,29 @@ export class RedisConnectionRegistry implements ConnectionRegistry {
   private readonly run = randomUUID()
   private readonly fields = new WeakMap<LiveConnection, string>()
   private serial = 0
-  private announced: Promise<unknown> | null = null
+  /** Whether this run is the node id's current one in Redis; announced at start, so an earlier run's entries stop counting at once. */
+  private announced: Promise<boolean>
 
   constructor(
     private readonly redis: Redis,
     private readonly options: RedisConnectionRegistryOptions,
     private readonly health: RedisHealth
-  ) {}
+  ) {
+    this.announced = this.announce()
+  }
+
+  private announce(): Promise<boolean> {
+    return this.redis.set(this.key('live-run', this.options.nodeId), this.run).then(
+      () => {
+        this.health.succeeded('connection-registry-run')
+        return true
+      },
+      (error: unknown) => {
+        this.health.failed('connection-registry-run', error)
+        return false
+      }
+    )
+  }
 
   private key(...parts: string[]): string {
     return this.options.prefix + parts.join(':')
@@ -35,8 +51,8 @@ export class RedisConnectionRegistry implements ConnectionRegistry {
   opened(connection: LiveConnection): void {
     const field = `${this.options.nodeId}|${this.run}|${++this.serial}`
     this.fields.set(connection, field)
-    // the run is announced before this node's first entry, so no reader takes it for a stale one
-    this.announced ??= this.redis.set(this.key('live-run', this.options.nodeId), this.run)
+    // the run is announced before this node's entries are written, so no reader takes them for stale ones
+    this.announced = this.announced.then((done) => done || this.announce())
     this.report(
       'connection-register',
       this.announced.then(() => this.redis.hset(this.key('live-connections', connection.userId), field, JSON.stringify(connection)))
@@ -49,7 +65,7 @@ export class RedisConnectionRegistry implements ConnectionRegistry {
     this.fields.delete(connection)
     this.report(
       'connection-unregister',
-      (this.announced ?? Promise.resolve()).then(() => this.redis.hdel(this.key('live-connections', connection.userId), field))
+      this.announced.then(() => this.redis.hdel(this.key('live-connections', connection.userId), field))
     )
   }
 
