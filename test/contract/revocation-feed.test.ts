@@ -39,8 +39,11 @@ function redisFeeds() {
     return connection
   }
   let nodes = 0
+  const health = testRedisHealth()
   return {
-    open: async () => new RedisRevocationFeed(client(), { prefix, nodeId: `n${++nodes}` }, testRedisHealth()),
+    /** The health monitor every feed of this deployment reports its connection to. */
+    health,
+    open: async () => new RedisRevocationFeed(client(), { prefix, nodeId: `n${++nodes}` }, health),
     /** Kills the feed's subscriber connection and publishes `revocation` while it is gone. */
     async interrupt(feed: RedisRevocationFeed, revocation: Revocation): Promise<boolean> {
       const killed = await killNamedConnection(client(), feed.connectionName, (meanwhile) =>
@@ -87,7 +90,11 @@ describe('RedisRevocationFeed after its subscriber connection was killed', () =>
       while (heard.length === 0) await new Promise((resolve) => setTimeout(resolve, 10))
       expect(heard).toEqual([{ userId: 'after', jti: 'j', reason: 'logout' }])
       expect([resyncs, heardAtResync]).toEqual([1, 0])
+      // the subscriber connection is watched by the node's one Redis health monitor
+      const upValue = async () => (await feeds.health.metrics.up.get()).values.find((v) => v.labels.role === 'revocation-feed')?.value
+      expect(await upValue()).toBe(1)
       await feed.close()
+      while ((await upValue()) !== 0) await new Promise((resolve) => setTimeout(resolve, 10))
       await publisher.close()
     } finally {
       await feeds.destroy()
