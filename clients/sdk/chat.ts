@@ -8,7 +8,7 @@ import type { RestClient } from './rest.js'
 import { createRoomCursor } from './room-cursor.js'
 import { SendQueue, settleOverRest } from './send-queue.js'
 import type { ChatEvents, ConnectionStatus, Envelope, HistoryPage, HistoryQuery, Notice, OutgoingMessage, Room } from './types.js'
-import { decodeInbound, newMessageId, roomFilters, roomTopics } from './wire.js'
+import { decodeInbound, newMessageId, roomFilters, roomTopics, tokenSubject } from './wire.js'
 
 type RoomCursor = ReturnType<typeof createRoomCursor>
 
@@ -113,6 +113,19 @@ export class Chat extends Emitter<ChatEvents> {
   markRead(roomId: string, seq: number): void {
     this.#reads.set(roomId, Math.max(seq, this.#reads.get(roomId) ?? 0))
     if (this.client.connected) this.#flushReads()
+  }
+
+  /**
+   * Uses a fresh token (from `login`) for REST and for the next MQTT connection. The server closes a
+   * connection whose token expires or is revoked and refuses the old token (`error` event, code
+   * `unauthenticated`); this connects again at once, then fills what was missed as after any reconnect.
+   */
+  setToken(token: string): void {
+    const subject = tokenSubject(token)
+    if (this.userId !== undefined && subject !== this.userId) throw new ChatError('invalid_token', 'the token is for another user')
+    this.rest.setToken(token)
+    this.client.options.password = token
+    if (!this.client.connected && !this.#closed()) this.client.reconnect()
   }
 
   /** One page of history: newest first, or with `after` oldest first from `after + 1`. */

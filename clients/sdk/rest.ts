@@ -21,12 +21,13 @@ export const MAX_PAGE = 200
 /** The REST API (`/v1`). Failures reject with `ChatError` (the problem+json `code`, or `unreachable` / `bad_answer`). */
 export function createRestClient({ url, token, timeoutMs = 30_000 }: RestOptions) {
   const base = url.replace(/\/+$/, '')
+  let current = token
   const room = (id: string) => `/v1/rooms/${encodeURIComponent(id)}`
 
   async function call<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
     const headers: Record<string, string> = { accept: 'application/json' }
     if (body !== undefined) headers['content-type'] = 'application/json'
-    if (token) headers.authorization = `Bearer ${token}`
+    if (current) headers.authorization = `Bearer ${current}`
     let response: Response
     try {
       response = await fetch(`${base}${path}`, {
@@ -64,6 +65,10 @@ export function createRestClient({ url, token, timeoutMs = 30_000 }: RestOptions
 
   return {
     url: base,
+    /** Uses another token from now on (e.g. a fresh one after the old one expired). */
+    setToken(next: string) {
+      current = next
+    },
     register: async (username: string, password: string, displayName?: string) =>
       (await call<AuthAnswer>('POST', '/v1/auth/register', { username, password, ...(displayName ? { displayName } : {}) })).body,
     login: async (username: string, password: string) => (await call<AuthAnswer>('POST', '/v1/auth/login', { username, password })).body,

@@ -187,6 +187,38 @@ describe('SDK against a live mqchat dev node', () => {
     await closed.close()
   })
 
+  it('a revoked token: the SDK reports unauthenticated, and setToken with a fresh login reconnects and fills the gap', async () => {
+    const dave = await register({ url: node.httpUrl, username: 'dave', password: 'correct horse battery' })
+    const chat = await connect({ url: node.httpUrl, token: dave.token })
+    chats.push(chat)
+    const bob = await open('bob')
+    const room = await chat.rest.createRoom({ name: 'revoked', members: ['bob'] })
+    const messages = record(chat, 'message')
+    const errors = record(chat, 'error')
+    await chat.join(room.id)
+    await bob.send(room.id, 'before the logout')
+    await messages.waitFor(1)
+
+    // logging out revokes this token: the server closes the connection and refuses the token from then on
+    const logout = await fetch(`${node.httpUrl}/v1/auth/logout`, { method: 'POST', headers: { authorization: `Bearer ${dave.token}` } })
+    expect(logout.status).toBe(204)
+    await eventually(
+      async () => errors.seen.map((error) => (error as ChatError).code),
+      (codes) => codes.includes('unauthenticated')
+    )
+    expect(chat.status).toBe('reconnecting')
+    for (let i = 1; i <= 5; i++) await bob.send(room.id, `while revoked ${i}`)
+
+    const fresh = await login({ url: node.httpUrl, username: 'dave', password: 'correct horse battery' })
+    chat.setToken(fresh.token)
+    await messages.waitFor(6)
+    expect(seqsOf(messages.seen, room.id)).toEqual(range(1, 6))
+    expect(chat.status).toBe('online')
+    expect((await chat.send(room.id, 'back')).seq).toBe(7)
+    // another user's token is refused
+    expect(() => chat.setToken(users.bob!.token)).toThrow(ChatError)
+  })
+
   it('rooms() follows the pagination of GET /v1/rooms to the last page', async () => {
     const carol = await register({ url: node.httpUrl, username: 'carol', password: 'correct horse battery' })
     const chat = await connect({ url: node.httpUrl, token: carol.token })
