@@ -13,7 +13,8 @@ export type PushOutcome = { kind: 'sent' } | { kind: 'retry'; reason: string } |
 /** Posts signed push bodies to the configured receiver. */
 export function createPushClient(options: PushClientOptions) {
   return {
-    async post(body: string, deliveryId: string): Promise<PushOutcome> {
+    /** `stop` ends the POST early (shutdown): it counts as not sent, so the entry stays pending. */
+    async post(body: string, deliveryId: string, stop?: AbortSignal): Promise<PushOutcome> {
       const headers = {
         'content-type': 'application/json',
         'user-agent': 'mqchat-push/1',
@@ -23,7 +24,9 @@ export function createPushClient(options: PushClientOptions) {
       }
       let response: Response
       try {
-        response = await fetch(options.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(options.timeoutMs) })
+        const timeout = AbortSignal.timeout(options.timeoutMs)
+        const signal = stop ? AbortSignal.any([stop, timeout]) : timeout
+        response = await fetch(options.url, { method: 'POST', headers, body, signal })
       } catch (error) {
         return { kind: 'retry', reason: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }
       }

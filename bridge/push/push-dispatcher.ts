@@ -26,7 +26,7 @@ export interface PushDispatcherOptions {
 }
 
 export interface PushDispatcher {
-  /** Stops fetching; pushes under way finish their current POST and stay unacknowledged if not sent. */
+  /** Stops fetching and ends POSTs under way; whatever was not sent stays unacknowledged (pushed later). */
   stop(): Promise<void>
 }
 
@@ -61,11 +61,13 @@ export function startPushDispatcher(deps: Deps, options: PushDispatcherOptions):
           const { room, seq, from } = envelope
           event = { type: 'message', room, seq, from, preview: previewOf(envelope), recipients }
         }
-        outcome = await client.post(JSON.stringify(event), deliveryId(event))
+        outcome = await client.post(JSON.stringify(event), deliveryId(event), signal)
       } catch (error) {
         // the stores that name the recipients are away: retried like a receiver that is
         outcome = { kind: 'retry', reason: error instanceof Error ? error.message : String(error) }
       }
+      // stopping: what was not sent stays pending for the next run or another bridge
+      if (signal.aborted && outcome.kind !== 'sent') return
       if (outcome.kind === 'sent') {
         metrics.sent.inc()
         return await ack(entry)
