@@ -9,6 +9,8 @@ import { roomForMember } from '../../storage/accounts/room-access.js'
 import type { ApiDeps } from '../deps.js'
 import { readHistory } from '../history-reader.js'
 import { currentUser, mayUseAnyRoom } from '../middleware/authenticate.js'
+import { answer } from '../openapi/answer.js'
+import { envelopeSchema, historyPageSchema } from '../openapi/answer-schemas.js'
 import { validate } from '../validate.js'
 
 const seq = z.coerce.number().int().nonnegative()
@@ -48,7 +50,7 @@ export function messageRoutes({ accounts, history, chatLog, chat, registry }: Ap
     timer()
     const last = messages.at(-1)
     const next = messages.length === query.limit && last && (query.after !== undefined || last.seq > 1) ? last.seq : undefined
-    res.json(next === undefined ? { messages } : { messages, next })
+    answer(res, historyPageSchema, next === undefined ? { messages } : { messages, next })
   })
 
   router.post('/', async (req, res) => {
@@ -56,7 +58,7 @@ export function messageRoutes({ accounts, history, chatLog, chat, registry }: Ap
     const json = req.body && typeof req.body === 'object' && !('id' in req.body) ? { ...req.body, id: randomUUID() } : req.body
     const sender = { anyRoom: mayUseAnyRoom(res.locals) }
     const result = await chat.send(currentUser(res.locals), roomId, { json, bytes: bodyBytes(json) }, sender)
-    res.status(result.duplicate ? 200 : 201).json(result.envelope)
+    answer(res, envelopeSchema, result.envelope, result.duplicate ? 200 : 201)
   })
 
   /** Edits, deletes and reactions (SPEC §4b): entries of the room's stream, through the same pipeline as MQTT. */
@@ -66,7 +68,7 @@ export function messageRoutes({ accounts, history, chatLog, chat, registry }: Ap
     const json = { ...fields, id: key ?? randomUUID(), target: Number(target) }
     const sender = { anyRoom: mayUseAnyRoom(res.locals) }
     const result = await chat.send(currentUser(res.locals), roomId, { json, bytes: bodyBytes(json) }, sender)
-    res.status(result.duplicate ? 200 : 201).json(result.envelope)
+    answer(res, envelopeSchema, result.envelope, result.duplicate ? 200 : 201)
   }
 
   router.patch('/:seq', (req, res) => relate(req, res, { type: 'edit', body: validate(editBodySchema, req.body).body }))
