@@ -88,6 +88,14 @@ export const apiKeyListSchema = z.object({ keys: z.array(apiKeySchema) })
 
 export const roomSettingsAnswerSchema = z.object({ muted: z.boolean().describe('no offline push for this room') })
 
+const readSeq = z.number().int().nonnegative()
+
+export const readAnswerSchema = z.object({ room: z.string(), readSeq: readSeq.describe('your read pointer after the call') })
+
+export const receiptsAnswerSchema = z.object({ receipts: z.array(z.object({ userId: id, readSeq })) })
+
+export const roomPresenceAnswerSchema = z.object({ online: z.array(id).describe('members with a live connection on any node') })
+
 export const livenessSchema = z.object({ status: z.literal('ok') })
 
 export const readinessSchema = z.object({ status: z.enum(['ready', 'starting']) })

@@ -1,14 +1,6 @@
-import { z } from 'zod'
-import { ID_PATTERN } from '../../core/ids.js'
 import { markReadSchema } from '../routes/room-reads.js'
+import { readAnswerSchema, receiptsAnswerSchema, roomPresenceAnswerSchema } from './answer-schemas.js'
 import type { RouteDoc } from './route-doc.js'
-
-const seq = z.number().int().nonnegative()
-const userId = z.string().regex(ID_PATTERN)
-
-export const readAnswerSchema = z.object({ room: z.string(), readSeq: seq.describe('your read pointer after the call') })
-export const receiptsAnswerSchema = z.object({ receipts: z.array(z.object({ userId, readSeq: seq })) })
-export const roomPresenceAnswerSchema = z.object({ online: z.array(userId).describe('members with a live connection on any node') })
 
 /** Read pointers, receipts ("seen by") and a room's online members. */
 export const readRouteDocs: RouteDoc[] = [

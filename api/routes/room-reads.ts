@@ -3,6 +3,8 @@ import { z } from 'zod'
 import { roomForMember } from '../../storage/accounts/room-access.js'
 import type { ApiDeps } from '../deps.js'
 import { currentUser } from '../middleware/authenticate.js'
+import { answer } from '../openapi/answer.js'
+import { readAnswerSchema, receiptsAnswerSchema, roomPresenceAnswerSchema } from '../openapi/answer-schemas.js'
 import { spend } from '../rate-limit.js'
 import { validate } from '../validate.js'
 
@@ -23,17 +25,17 @@ export function roomReadRoutes({ accounts, readTracker, connections, chat, rateL
     await spend(rateLimiter, res, 'signal', me)
     const { readSeq, moved } = await readTracker.markRead(me, room.id, seq)
     if (moved) chat.notify(me, { type: 'read', room: room.id, seq: readSeq })
-    res.json({ room: room.id, readSeq })
+    answer(res, readAnswerSchema, { room: room.id, readSeq })
   })
 
   router.get('/:roomId/receipts', async (req, res) => {
     const room = await roomForMember(accounts, req.params.roomId, currentUser(res.locals))
-    res.json({ receipts: await readTracker.receipts(room.id, room.members) })
+    answer(res, receiptsAnswerSchema, { receipts: await readTracker.receipts(room.id, room.members) })
   })
 
   router.get('/:roomId/presence', async (req, res) => {
     const room = await roomForMember(accounts, req.params.roomId, currentUser(res.locals))
-    res.json({ online: await connections.online(room.members) })
+    answer(res, roomPresenceAnswerSchema, { online: await connections.online(room.members) })
   })
 
   return router
