@@ -1,33 +1,25 @@
 import type { MqttClient } from 'mqtt'
-import { isId } from '../../core/ids.js'
 import { topics } from '../../core/topics.js'
 import { Emitter } from './emitter.js'
 import { ChatError } from './errors.js'
 import { pagesAfter } from './history-pages.js'
 import type { RestClient } from './rest.js'
 import { createRoomCursor } from './room-cursor.js'
-import { SendQueue, settleOverRest } from './send-queue.js'
+import { Sender } from './sender.js'
 import type { ChatEvents, ConnectionStatus, Envelope, HistoryPage, HistoryQuery, Notice, OutgoingMessage, Room } from './types.js'
-import { decodeInbound, newMessageId, roomFilters, roomTopics, tokenSubject } from './wire.js'
+import { decodeInbound, roomFilters, roomTopics, tokenSubject } from './wire.js'
 
 type RoomCursor = ReturnType<typeof createRoomCursor>
 
 /** How long a failed history fill waits before it tries again (while connected). */
 const FILL_RETRY_MS = 1000
-/**
- * After its PUBACK a send is answered within milliseconds by its envelope or a notice; one still open
- * after this long lost its notice (rejection notices are rate-limited) and is settled over REST.
- */
-const SETTLE_OVER_REST_MS = 5000
 /** SUBACK return code of a refused filter ([MQTT-3.9.3-2]). */
 const SUBACK_FAILURE = 128
 
 /** A connected chat session; made by `connect()`. */
 export class Chat extends Emitter<ChatEvents> {
   readonly #rooms = new Map<string, RoomCursor>()
-  /** Rooms followed only to see the envelopes of our own sends (sent to without `join`). */
-  readonly #watched = new Set<string>()
-  readonly #sends = new SendQueue()
+  readonly #sender: Sender
   readonly #reads = new Map<string, number>()
   #status: ConnectionStatus = 'online'
 
@@ -40,6 +32,14 @@ export class Chat extends Emitter<ChatEvents> {
     readonly userId: string | undefined
   ) {
     super()
+    this.#sender = new Sender({
+      client,
+      rest,
+      userId,
+      isJoined: (roomId) => this.#rooms.has(roomId),
+      subscribe: (filters) => this.#subscribe(filters),
+      onError: (error) => this.emit('error', error)
+    })
     client.on('message', (topic, payload) => this.#onMessage(topic, payload))
     client.on('connect', () => void this.#onReconnect())
     client.on('offline', () => this.#setStatus('reconnecting'))
@@ -64,7 +64,7 @@ export class Chat extends Emitter<ChatEvents> {
       pagesAfter: (from) => pagesAfter(this.rest, roomId, { after: from }),
       deliver: (message) => {
         this.emit('message', message)
-        this.#sends.resolve(message, this.userId)
+        this.#sender.delivered(message)
       },
       onError: (error) => this.#fillFailed(roomId, error)
     })
@@ -95,13 +95,7 @@ export class Chat extends Emitter<ChatEvents> {
    */
   send(roomId: string, message: string | OutgoingMessage): Promise<Envelope> {
     if (this.#closed()) return Promise.reject(new ChatError('closed', 'the chat is closed'))
-    const outgoing: OutgoingMessage = typeof message === 'string' ? { body: message } : message
-    const id = outgoing.id ?? newMessageId()
-    // the server could not name an unreadable id in its rejection, so the send would never be answered
-    if (!isId(id)) return Promise.reject(new ChatError('invalid_message', `invalid message id ${JSON.stringify(id)}`))
-    const sent = this.#sends.add(roomId, id, JSON.stringify({ ...outgoing, id }))
-    if (this.client.connected) void this.#publishSend(roomId, id)
-    return sent
+    return this.#sender.send(roomId, message)
   }
 
   /** Tells the room's members that you are typing (live only, dropped while offline). */
@@ -144,7 +138,7 @@ export class Chat extends Emitter<ChatEvents> {
     this.#setStatus('closed')
     for (const cursor of this.#rooms.values()) cursor.stop()
     this.#rooms.clear()
-    this.#sends.rejectAll(new ChatError('closed', 'the chat was closed before the send was confirmed'))
+    this.#sender.rejectAll(new ChatError('closed', 'the chat was closed before the send was confirmed'))
     await this.client.endAsync()
   }
 
@@ -180,29 +174,6 @@ export class Chat extends Emitter<ChatEvents> {
     }
   }
 
-  async #publishSend(roomId: string, id: string): Promise<void> {
-    const pending = this.#sends.all().find((send) => send.room === roomId && send.id === id)
-    if (!pending) return
-    if (!this.#rooms.has(roomId) && !this.#watched.has(roomId)) {
-      this.#watched.add(roomId)
-      // a refused subscription (not a member) is answered by the send's own `rejected` notice
-      await this.#subscribe({ [topics.roomMessages(roomId)]: { qos: 1 } }).catch((error: Error) => this.emit('error', error))
-    }
-    // a publish cut off by a disconnect is sent again on reconnect (#onReconnect), so its error is only reported
-    const acknowledged = await this.client.publishAsync(topics.roomMessages(roomId), pending.payload, { qos: 1 }).then(
-      () => true,
-      (error: Error) => {
-        if (this.client.connected) this.emit('error', error)
-        return false
-      }
-    )
-    if (!acknowledged) return
-    this.#sends.arm(roomId, id, SETTLE_OVER_REST_MS, () => {
-      if (!this.client.connected) return
-      settleOverRest(this.rest, this.#sends, pending, this.userId).catch((error: Error) => this.emit('error', error))
-    })
-  }
-
   async #onReconnect(): Promise<void> {
     if (this.#closed() || this.#status === 'online') return
     try {
@@ -214,7 +185,7 @@ export class Chat extends Emitter<ChatEvents> {
         this.#rooms.delete(roomId)
         this.emit('error', new ChatError('unknown_room', `unknown_room: ${roomId} (no longer a member)`))
       }
-      for (const roomId of this.#watched) await this.#subscribe({ [topics.roomMessages(roomId)]: { qos: 1 } })
+      await this.#sender.resubscribe()
     } catch (error) {
       // the connection went again (or a room was lost meanwhile); the next connect starts over
       this.emit('error', error as Error)
@@ -222,7 +193,7 @@ export class Chat extends Emitter<ChatEvents> {
     }
     this.#setStatus('online')
     this.#flushReads()
-    for (const send of this.#sends.all()) void this.#publishSend(send.room, send.id)
+    this.#sender.republish()
     for (const [roomId, cursor] of this.#rooms) cursor.resync().catch((error) => this.#fillFailed(roomId, error))
   }
 
@@ -252,7 +223,7 @@ export class Chat extends Emitter<ChatEvents> {
       case 'message': {
         const cursor = this.#rooms.get(inbound.value.room)
         if (cursor) void cursor.live(inbound.value)
-        else this.#sends.resolve(inbound.value, this.userId)
+        else this.#sender.delivered(inbound.value)
         return
       }
       case 'typing':
@@ -277,17 +248,6 @@ export class Chat extends Emitter<ChatEvents> {
   #onNotice(notice: Notice): void {
     this.emit('notice', notice)
     if (notice.type === 'invited') this.#refreshPresence()
-    if (notice.type === 'rejected' && notice.id !== null) {
-      this.#sends.reject(notice.room, notice.id, new ChatError(notice.reason, notice.message || notice.reason))
-    } else if (notice.type === 'duplicate' && this.#sends.has(notice.room, notice.id)) {
-      // already sequenced earlier (e.g. before a disconnect): its envelope is in history at that seq
-      this.rest
-        .history(notice.room, { after: notice.seq - 1, limit: 1 })
-        .then((page) => {
-          const envelope = page.messages[0]
-          if (envelope?.id === notice.id) this.#sends.resolve(envelope, this.userId)
-        })
-        .catch((error: Error) => this.emit('error', error))
-    }
+    this.#sender.notice(notice)
   }
 }
