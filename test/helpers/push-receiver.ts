@@ -23,7 +23,8 @@ export interface PushReceiver {
   requests: number
   /** While set, requests wait for it before they are answered (a slow receiver). */
   hold: Promise<void> | null
-  /** Most requests open at the same time so far. */
+  /** Requests open now (arrived, not yet answered or abandoned), and the most at once so far. */
+  open: number
   maxOpen: number
   stop(): Promise<void>
   start(): Promise<void>
@@ -55,6 +56,7 @@ export async function startPushReceiver(secret: string): Promise<PushReceiver> {
     status: () => 200,
     requests: 0,
     hold: null,
+    open: 0,
     maxOpen: 0,
     async stop() {
       const closing = server
@@ -66,12 +68,11 @@ export async function startPushReceiver(secret: string): Promise<PushReceiver> {
       })
     },
     async start() {
-      let open = 0
       const created = createServer((req, res) => {
-        open += 1
-        receiver.maxOpen = Math.max(receiver.maxOpen, open)
+        receiver.open += 1
+        receiver.maxOpen = Math.max(receiver.maxOpen, receiver.open)
         res.once('close', () => {
-          open -= 1
+          receiver.open -= 1
         })
         void readBody(req).then(async (body) => {
           await receiver.hold

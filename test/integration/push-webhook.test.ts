@@ -3,6 +3,7 @@ import { startTestNode, type TestNode } from '../helpers/dev-node.js'
 import { connectClient, eventually, type TestClient } from '../helpers/mqtt.js'
 import { type PushReceiver, startPushReceiver } from '../helpers/push-receiver.js'
 import { restClient } from '../helpers/rest.js'
+import { makeTempDir } from '../helpers/temp-dir.js'
 
 const SECRET = 'push-secret-for-the-tests'
 
@@ -233,5 +234,40 @@ describe('offline push with a slow receiver', () => {
     expect(receiver.maxOpen).toBeGreaterThan(0)
     expect(receiver.maxOpen).toBeLessThanOrEqual(2)
     expect(receiver.rejected).toEqual([])
+  })
+
+  it('a node stopped while its POSTs hang keeps them pending and pushes them after its restart', async () => {
+    const dir = await makeTempDir()
+    const env = { MQCHAT_PUSH_URL: receiver.url, MQCHAT_PUSH_SECRET: SECRET, MQCHAT_PUSH_RETRY_MS: '20' }
+    const first = await startTestNode(env, dir.path)
+    const rest = restClient(first.httpUrl)
+    const dan = await rest.register('dan')
+    await rest.register('eve')
+    const room = (await rest.createRoom(dan.token, 'stopping', ['eve'])).id
+    let release = () => {}
+    receiver.hold = new Promise((resolve) => {
+      release = resolve
+    })
+    for (let i = 1; i <= 3; i++)
+      expect((await rest.call('POST', `/v1/rooms/${room}/messages`, { body: `m${i}` }, dan.token)).status).toBe(201)
+    // POSTs are open and hanging (the default timeout is 5 s) when the node stops
+    await eventually(
+      async () => receiver.open,
+      (open) => open > 0
+    )
+    await first.close()
+    receiver.hold = null
+    release()
+    const second = await startTestNode(env, dir.path)
+    try {
+      const seqs = await eventually(
+        async () => [...new Set(receiver.pushes.filter((p) => p.body.room === room).map((p) => p.body.seq))].sort((a, b) => a - b),
+        (seen) => seen.length === 3,
+        15_000
+      )
+      expect(seqs).toEqual([1, 2, 3])
+    } finally {
+      await second.destroy()
+    }
   })
 })
