@@ -1,6 +1,7 @@
 import type { Browser } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { startTestNode, type TestNode } from '../helpers/dev-node.js'
+import { restClient } from '../helpers/rest.js'
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js'
 import {
   createRoomInPage,
@@ -8,6 +9,7 @@ import {
   launchChromium,
   openPage,
   openRoomInPage,
+  PASSWORD,
   registerInPage,
   screenshot,
   sendInPage,
@@ -116,4 +118,50 @@ describe('the chat app at / in a real chromium (issue 8, parts 2 and 4)', () => 
     expect(d.problems.filter((text) => !/ERR_CONNECTION_(RESET|REFUSED)|WebSocket connection/.test(text))).toEqual([])
     expect([...c.offOrigin, ...d.offOrigin]).toEqual([])
   })
+
+  it('on a phone-sized viewport, by keyboard: sign in, open a room, scroll back through 120 messages page by page', async () => {
+    const [erin, frank] = [`erin${run}`, `frank${run}`]
+    const rest = restClient(node.httpUrl)
+    const { token } = await rest.register(erin, PASSWORD)
+    await rest.register(frank, PASSWORD)
+    const room = await rest.createRoom(token, 'long', [frank])
+    for (let i = 1; i <= 120; i++) {
+      const sent = await rest.call('POST', `/v1/rooms/${room.id}/messages`, { body: `line ${i}` }, token)
+      expect(sent.status).toBe(201)
+    }
+    const { page, problems, offOrigin } = await openPage(await browser.newContext({ viewport: { width: 390, height: 844 } }), node.httpUrl)
+    await page.getByLabel('Username').focus()
+    await page.keyboard.type(erin)
+    await page.keyboard.press('Tab')
+    await page.keyboard.type(PASSWORD)
+    await page.keyboard.press('Enter')
+    await page.getByRole('navigation', { name: 'Rooms' }).getByRole('button', { name: 'long' }).focus()
+    await page.keyboard.press('Enter')
+    await page.getByRole('heading', { name: 'long', level: 2 }).waitFor()
+    // one pane at a time on a phone: the room list is hidden while a room is open
+    expect(await page.getByRole('navigation', { name: 'Rooms' }).isHidden()).toBe(true)
+    await expectShown(page, 'line 120')
+    expect((await shownMessages(page)).map((message) => message.seq)).toEqual(range(71, 120))
+
+    const log = page.getByRole('log')
+    await log.evaluate((el) => {
+      el.scrollTop = 0
+    })
+    await page.locator('li[data-seq="21"]').waitFor({ state: 'attached' })
+    // the older page went in above: the view stayed where it was instead of jumping to the top
+    expect(await log.evaluate((el) => el.scrollTop)).toBeGreaterThan(0)
+    await log.evaluate((el) => {
+      el.scrollTop = 0
+    })
+    await page.getByText('Beginning of the conversation').waitFor()
+    expect((await shownMessages(page)).map((message) => message.seq)).toEqual(range(1, 120))
+    await screenshot(page, 'phone.png')
+
+    await page.getByRole('button', { name: 'Back to rooms' }).click()
+    await page.getByRole('navigation', { name: 'Rooms' }).waitFor()
+    expect(problems).toEqual([])
+    expect(offOrigin).toEqual([])
+  })
 })
+
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i)
