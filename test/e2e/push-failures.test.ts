@@ -17,6 +17,7 @@ describe('offline push under failures: a bridge or dev node killed mid-push, the
   let mongo: TestMongo
   let receiver: PushReceiver
   let sender: TestClient | undefined
+  let present: TestClient | undefined
 
   beforeAll(async () => {
     redis = await startTestRedis()
@@ -26,6 +27,7 @@ describe('offline push under failures: a bridge or dev node killed mid-push, the
 
   afterAll(async () => {
     await sender?.client.endAsync(true)
+    await present?.client.endAsync(true)
     await killAllNodes()
     await receiver?.stop()
     await mongo?.stop()
@@ -56,10 +58,17 @@ describe('offline push under failures: a bridge or dev node killed mid-push, the
     const rest = restClient(`http://127.0.0.1:${survivor.httpPort}`)
     const owner = await rest.register('owner')
     await rest.register('away')
-    const room = await rest.createRoom(owner.token, 'push', ['away'])
+    const online = await rest.register('present')
+    const room = await rest.createRoom(owner.token, 'push', ['away', 'present'])
+    // connected to the broker process: the bridges' dispatchers must see it online through Redis
+    present = await connectClient(`mqtt://127.0.0.1:${broker.mqttPort}`, online.token)
 
     await receiver.stop()
     sender = await connectClient(`mqtt://127.0.0.1:${broker.mqttPort}`, owner.token)
+    // presence says online once the connection is counted
+    await sender.client.subscribeAsync('presence/present', { qos: 1 })
+    await sender.waitFor('presence/present')
+    expect(sender.on('presence/present').at(-1)).toMatchObject({ status: 'online' })
     for (let i = 1; i <= MESSAGES; i++) {
       await sender.client.publishAsync(`rooms/${room.id}/messages`, JSON.stringify({ id: `m${i}`, body: `message ${i}` }), { qos: 1 })
     }
