@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestMongo, type TestMongo } from '../helpers/mongo-server.js'
 import { connectClient, eventually, type TestClient } from '../helpers/mqtt.js'
-import { killAllNodes, spawnMqchat, spawnNode } from '../helpers/node-process.js'
+import { killAllNodes, runMqchat, spawnMqchat, spawnNode } from '../helpers/node-process.js'
 import { type PushReceiver, startPushReceiver } from '../helpers/push-receiver.js'
 import { startTestRedis, type TestRedis } from '../helpers/redis-server.js'
 import { restClient } from '../helpers/rest.js'
@@ -146,4 +146,15 @@ describe('offline push under failures: a bridge or dev node killed mid-push, the
       await dir.remove()
     }
   }, 120_000)
+
+  it('refuses to start with MQCHAT_PUSH_URL but no MQCHAT_PUSH_SECRET: one line, exit 1', async () => {
+    const dir = await makeTempDir()
+    try {
+      const result = await runMqchat('dev', { MQCHAT_DATA_DIR: dir.path, MQCHAT_PUSH_URL: receiver.url })
+      expect(result.code).toBe(1)
+      expect(result.stderr.trim()).toBe('mqchat: invalid configuration: MQCHAT_PUSH_SECRET: required with MQCHAT_PUSH_URL')
+    } finally {
+      await dir.remove()
+    }
+  })
 })
