@@ -40,4 +40,23 @@ describe('the SDK surface', () => {
       for (const imported of input.imports) expect(builtins.has(imported.path), imported.path).toBe(false)
     }
   })
+
+  it('is tree-shakeable: an app that uses only the REST client bundles without mqtt.js', async () => {
+    const result = await build({
+      stdin: {
+        contents: "import { createRestClient } from './clients/sdk/index.js'; console.log(createRestClient)",
+        resolveDir: REPO,
+        loader: 'ts'
+      },
+      bundle: true,
+      write: false,
+      format: 'esm',
+      platform: 'browser',
+      metafile: true,
+      logLevel: 'silent'
+    })
+    const bundled = Object.entries(result.metafile.outputs).flatMap(([, output]) => Object.keys(output.inputs))
+    expect(bundled.filter((input) => input.includes('node_modules/mqtt'))).toEqual([])
+    expect(bundled).toContain('clients/sdk/rest.ts')
+  })
 })
