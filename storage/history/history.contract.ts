@@ -99,6 +99,12 @@ export function describeHistoryContract(name: string, makeHarness: () => Promise
       await ctx.store.insertMany(entries.slice(3, 5))
       const [first] = await ctx.store.list('r', { after: 0, limit: 1 })
       expect(first).toMatchObject({ body: 'edited twice', edited: 1_700_000_000_009, reactions: { '👍': ['bob', 'carol'] } })
+      // every relation first, the target alone after them
+      const late = relatedEntries('late')
+      await ctx.store.insertMany(late.slice(1))
+      await ctx.store.insertMany(late.slice(0, 1))
+      const [target] = await ctx.store.list('late', { after: 0, limit: 1 })
+      expect(target).toMatchObject({ body: 'edited twice', edited: 1_700_000_000_009, reactions: { '👍': ['bob', 'carol'] } })
     })
 
     it('purges a deleted message and the bodies of its edits, also when the delete is stored first', async () => {

@@ -4,12 +4,14 @@ import type { HistoryQuery, HistoryStore } from './history-store.js'
 import { currentState, isRelation, relationAfterDelete } from './relation-state.js'
 
 type Put = { type: 'put'; key: string; value: string }
+type Write = Put | { type: 'del'; key: string }
 
 /**
  * Embedded history on its own LevelDB. Keys:
  *   h!{room}!{seq} -> envelope JSON (a message in its current state)
  *   i!{room}!{id}  -> seq   (uniqueness of the client id within a room)
  *   t!{room}!{target}!{seq} -> ''  (the relation entries of a message)
+ *   p!{room}!{target} -> ''       (relations stored before their target: applied when it comes)
  * The embedded node runs one persister, which stores a room's entries in seq order; still,
  * every batch recomputes the targets of its relations from all of them, so replays are harmless.
  */
@@ -34,15 +36,19 @@ export class LevelHistoryStore implements HistoryStore {
     }
     if (ops.length > 0) await this.db.batch(ops)
     const targets = new Set(envelopes.filter(isRelation).map((e) => `${e.room}!${pad(e.target as number)}`))
-    const updates: Put[] = []
+    // messages whose relations were stored first (`p!` markers): after a claim, the order can differ
+    const plain = envelopes.filter((e) => !isRelation(e)).map((e) => `${e.room}!${pad(e.seq)}`)
+    const marked = plain.length > 0 ? await this.db.getMany(plain.map((target) => `p!${target}`)) : []
+    for (const [index, marker] of marked.entries()) if (marker !== undefined) targets.add(plain[index] as string)
+    const updates: Write[] = []
     for (const target of targets) updates.push(...(await this.applyRelations(target)))
     if (updates.length > 0) await this.db.batch(updates)
   }
 
-  /** The puts that bring one message (`{room}!{seq}`) and its edits to their current state. */
-  private async applyRelations(target: string): Promise<Put[]> {
+  /** The writes that bring one message (`{room}!{seq}`) and its edits to their current state. */
+  private async applyRelations(target: string): Promise<Write[]> {
     const stored = await this.db.get(`h!${target}`)
-    if (stored === undefined) return []
+    if (stored === undefined) return [{ type: 'put', key: `p!${target}`, value: '' }]
     const room = target.slice(0, target.lastIndexOf('!'))
     const prefix = `t!${target}!`
     const seqs = (await this.db.keys({ gt: prefix, lt: `${prefix}~` }).all()).map((key) => key.slice(prefix.length))
@@ -50,7 +56,10 @@ export class LevelHistoryStore implements HistoryStore {
       .filter((value): value is string => value !== undefined)
       .map((value) => JSON.parse(value) as Envelope)
     const state = currentState(JSON.parse(stored) as Envelope, relations)
-    const puts: Put[] = [{ type: 'put', key: `h!${target}`, value: JSON.stringify(state) }]
+    const puts: Write[] = [
+      { type: 'put', key: `h!${target}`, value: JSON.stringify(state) },
+      { type: 'del', key: `p!${target}` }
+    ]
     if (state.deleted) {
       for (const relation of relations) {
         puts.push({ type: 'put', key: `h!${room}!${pad(relation.seq)}`, value: JSON.stringify(relationAfterDelete(relation)) })
