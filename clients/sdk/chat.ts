@@ -199,6 +199,12 @@ export class Chat extends Emitter<ChatEvents> {
 
   #fillFailed(roomId: string, error: unknown): void {
     this.emit('error', error instanceof Error ? error : new ChatError('fill_failed', String(error)))
+    if (error instanceof ChatError && error.code === 'unknown_room') {
+      // removed from the room: its history is closed to us for good, so stop following it
+      this.#rooms.get(roomId)?.stop()
+      this.#rooms.delete(roomId)
+      return
+    }
     setTimeout(() => {
       const cursor = this.#rooms.get(roomId)
       if (cursor && this.client.connected) cursor.resync().catch((again) => this.#fillFailed(roomId, again))
@@ -248,6 +254,8 @@ export class Chat extends Emitter<ChatEvents> {
   #onNotice(notice: Notice): void {
     this.emit('notice', notice)
     if (notice.type === 'invited') this.#refreshPresence()
+    // nothing more comes from a room you were removed from; a later join (after being added again) starts afresh
+    if (notice.type === 'removed') this.leave(notice.room).catch((error: Error) => this.emit('error', error))
     this.#sender.notice(notice)
   }
 }

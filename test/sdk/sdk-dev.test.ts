@@ -219,6 +219,33 @@ describe('SDK against a live mqchat dev node', () => {
     expect(() => chat.setToken(users.bob!.token)).toThrow(ChatError)
   })
 
+  it('removed from a room: the SDK stops following it; added again, join replays what was missed', async () => {
+    const alice = await open('alice')
+    const bob = await open('bob')
+    const room = await alice.rest.createRoom({ name: 'in and out', members: ['bob'] })
+    const atBob = record(bob, 'message')
+    const notices = record(bob, 'notice')
+    await bob.join(room.id)
+    await alice.send(room.id, 'first')
+    await atBob.waitFor(1)
+    await alice.rest.removeMember(room.id, 'bob')
+    await eventually(
+      async () => notices.seen.filter((n) => n.type === 'removed').length,
+      (count) => count === 1
+    )
+    await alice.send(room.id, 'while bob is out')
+    await expect(bob.send(room.id, 'still here?')).rejects.toMatchObject({ code: 'unknown_room' })
+    await alice.rest.addMember(room.id, 'bob')
+    await bob.join(room.id, { after: 1 })
+    await alice.send(room.id, 'welcome back')
+    await atBob.waitFor(3)
+    expect(atBob.seen.map((m) => [m.seq, m.body])).toEqual([
+      [1, 'first'],
+      [2, 'while bob is out'],
+      [3, 'welcome back']
+    ])
+  })
+
   it('rooms() follows the pagination of GET /v1/rooms to the last page', async () => {
     const carol = await register({ url: node.httpUrl, username: 'carol', password: 'correct horse battery' })
     const chat = await connect({ url: node.httpUrl, token: carol.token })
