@@ -123,6 +123,8 @@ export class ChatSession {
   /** Sends (or resends, with the same id: the server sequences it once). */
   send(roomId: string, body: string, id = newId()): void {
     const existing = this.pending.find((send) => send.id === id)
+    // a second click on Retry before the page re-rendered: that send is already on its way
+    if (existing && !existing.failed) return
     if (existing) existing.failed = undefined
     else this.pending.push({ id, room: roomId, body, ts: Date.now() })
     this.#changed()

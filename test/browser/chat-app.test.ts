@@ -162,6 +162,43 @@ describe('the chat app at / in a real chromium (issue 8, parts 2 and 4)', () => 
     expect(problems).toEqual([])
     expect(offOrigin).toEqual([])
   })
+
+  it('a send the server rejects shows "Not sent" with the reason and Retry; a retry goes out with the same id, once', async () => {
+    // its own node: one send per second per user, no burst, so a second send at once is rate_limited
+    const strict = await startTestNode({ MQCHAT_RATE_LIMIT_PER_SECOND: '1', MQCHAT_RATE_LIMIT_BURST: '1' })
+    try {
+      const rest = restClient(strict.httpUrl)
+      const { token } = await rest.register('gina', PASSWORD)
+      const room = await rest.createRoom(token, 'quiet')
+      const { page, problems, offOrigin } = await openPage(await browser.newContext(), strict.httpUrl)
+      await page.evaluate((t) => localStorage.setItem('mqchat.login', JSON.stringify({ userId: 'gina', token: t })), token)
+      await page.reload()
+      await openRoomInPage(page, 'quiet')
+      await sendInPage(page, 'first')
+      await sendInPage(page, 'second')
+      const failed = page.locator('li[data-pending]', { hasText: 'second' })
+      await failed.getByText('Not sent (rate_limited)').waitFor()
+      const id = await failed.getAttribute('data-pending')
+      // Retry until the limiter lets it through (each failed retry shows Retry again)
+      while ((await page.locator('li[data-pending]').count()) > 0) {
+        await failed.getByRole('button', { name: 'Retry' }).click()
+        await page.waitForFunction(
+          () => !document.querySelector('li[data-pending]') || document.querySelector('li[data-pending] button') !== null
+        )
+      }
+      expect((await shownMessages(page)).map((message) => message.body)).toEqual(['first', 'second'])
+      const stored = await rest.history(token, room.id, '?after=0')
+      expect(stored.map((message) => [message.seq, message.body])).toEqual([
+        [1, 'first'],
+        [2, 'second']
+      ])
+      expect(stored[1]?.id).toBe(id)
+      expect(problems).toEqual([])
+      expect(offOrigin).toEqual([])
+    } finally {
+      await strict.destroy()
+    }
+  })
 })
 
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i)
