@@ -97,9 +97,9 @@ export function createChatPipeline(deps: ChatPipelineDeps, options: ChatPipeline
     }
     await assertMember(userId, roomId, sender)
     const message: ChatInput = parsed.data
-    if (relation && 'target' in parsed.data) await authorizeRelation(deps, userId, roomId, parsed.data)
+    const target = relation && 'target' in parsed.data ? await authorizeRelation(deps, userId, roomId, parsed.data) : undefined
     try {
-      return await chatLog.append({ ...message, room: roomId, from: userId })
+      return await chatLog.append({ ...message, room: roomId, from: userId, ...(message.type === 'delete' ? { deletes: target } : {}) })
     } catch (error) {
       // the log's own refusals (`id_taken`, an entry it cannot store) are the sender's, not an outage
       if (error instanceof MqchatError) throw error

@@ -27,9 +27,9 @@ export async function findEntry(deps: RelationDeps, room: string, seq: number): 
 /**
  * Who may relate to a message (SPEC §4b, §6): edit its author, delete its author or the room's
  * creator, react any member (membership is checked before). The target must be a message that
- * exists and is not deleted; relations of relations are refused.
+ * exists and is not deleted; relations of relations are refused. Resolves with the target.
  */
-export async function authorizeRelation(deps: RelationDeps, userId: string, room: string, relation: RelationInput): Promise<void> {
+export async function authorizeRelation(deps: RelationDeps, userId: string, room: string, relation: RelationInput): Promise<Envelope> {
   const target = await findEntry(deps, room, relation.target)
   if (!target) throw new MqchatError('bad_target', `message ${relation.target} does not exist in room ${room}`)
   if (isRelation(target)) throw new MqchatError('bad_target', `entry ${relation.target} is itself an ${target.type}, not a message`)
@@ -41,4 +41,5 @@ export async function authorizeRelation(deps: RelationDeps, userId: string, room
     const creator = (await deps.accounts.getRoom(room))?.createdBy
     if (creator !== userId) throw new MqchatError('not_author', "only a message's author or the room's creator may delete it")
   }
+  return target
 }

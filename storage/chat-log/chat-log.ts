@@ -4,6 +4,12 @@ import type { ChatInput, Envelope } from '../../core/message.js'
 export interface NewMessage extends ChatInput {
   room: string
   from: string
+  /**
+   * A delete's target as the sender's checks found it (from history when the log no longer holds
+   * it): a log that trims its room streams (Redis) keeps its tombstone all the same, so reads and
+   * history pages answer the tombstone before the persisters purge history.
+   */
+  deletes?: Envelope
 }
 
 export interface AppendResult {

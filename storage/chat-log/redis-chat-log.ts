@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis'
-import { splitEnvelope } from '../../core/envelope.js'
+import { encodeEnvelope, splitEnvelope, tombstoneOf } from '../../core/envelope.js'
 import type { Envelope } from '../../core/message.js'
 import type { RedisHealth } from '../redis-health.js'
 import type { AppendResult, ChatLog, ConsumerGroup, LogEntry, NewMessage, TailEntry } from './chat-log.js'
@@ -35,7 +35,7 @@ export const REDIS_CHAT_LOG_DEFAULTS: RedisChatLogOptions = {
  * KEYS: 1 seq counter, 2 id->"seq:sender" hash, 3 room stream, 4 global log stream,
  *       5 the set of edit seqs of the relation's target, 6 the room's tombstones (seq -> envelope JSON)
  * ARGV: 1 message id, 2 payload head (up to `"seq":`), 3 payload tail, 4 room, 5 room stream length, 6 sender,
- *       7 type, 8 target seq (relations) or ''
+ *       7 type, 8 target seq (relations) or '', 9 a delete's tombstone of the target for when the stream no longer holds it, or ''
  * Returns {seq, payload, status}: status 0 appended, 1 the sender's own duplicate, 2 the id is another
  * sender's (payload false: never handed out), 3 a relation whose target is already deleted (checked
  * here too: the pipeline's check and the append are not atomic); payload is false when a duplicate's
@@ -85,6 +85,8 @@ if ARGV[7] == 'delete' then
       if s == ARGV[8] then rest = ',"body":"","deleted":true}' end
       redis.call('HSET', KEYS[6], s, string.sub(old, 1, at - 1) .. rest)
       redis.call('XDEL', KEYS[3], s .. '-0')
+    elseif s == ARGV[8] and ARGV[9] ~= '' then
+      redis.call('HSET', KEYS[6], s, ARGV[9])
     end
   end
   redis.call('DEL', KEYS[5])
@@ -141,7 +143,8 @@ export class RedisChatLog implements ChatLog {
       String(this.options.roomStreamLength),
       message.from,
       message.type,
-      String(message.target ?? '')
+      String(message.target ?? ''),
+      message.type === 'delete' && message.deletes ? encodeEnvelope(tombstoneOf(message.deletes)) : ''
     )) as [number, string | null, number]
     if (status === 2) throw idTaken(message)
     if (status === 3) throw targetDeleted(message)
