@@ -222,6 +222,8 @@ describe('GET /v1/openapi.json matches the real answers of every route (issue 8,
       .filter((url) => url !== 'data:,')
     expect(assets.sort()).toEqual(['/app.css', '/app.js'])
     for (const asset of assets) expect((await fetch(`${node.httpUrl}${asset}`)).status, asset).toBe(200)
+    // fetch asks for gzip: the script (mostly mqtt.js) goes out precompressed
+    expect((await fetch(`${node.httpUrl}/app.js`)).headers.get('content-encoding')).toBe('gzip')
     const csp = (await fetch(`${node.httpUrl}/`)).headers.get('content-security-policy') ?? ''
     expect(csp).toMatch(/script-src 'self'(;|$)/)
     expect(csp).not.toMatch(/upgrade-insecure-requests/)
