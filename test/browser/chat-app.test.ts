@@ -39,7 +39,7 @@ describe('the chat app at / in a real chromium (issue 8, parts 2 and 4)', () => 
     proxy = undefined
   })
 
-  it('two users register, open a room and chat both ways, with typing and presence; a reload shows the history', async () => {
+  it('two users register, open a room and chat both ways, with typing and presence; a reload shows the history; a direct room', async () => {
     const [alice, bob] = [`alice${run}`, `bob${run}`]
     const a = await openPage(await browser.newContext(), node.httpUrl)
     const b = await openPage(await browser.newContext(), node.httpUrl)
@@ -73,6 +73,17 @@ describe('the chat app at / in a real chromium (issue 8, parts 2 and 4)', () => 
     await openRoomInPage(b.page, 'team')
     await expectShown(b.page, 'yes: the app works')
     expect(await shownMessages(b.page)).toEqual(expected)
+
+    // a direct room: titled with the other member, with their presence dot
+    await a.page.getByLabel('Direct message (one member)').check()
+    await a.page.getByLabel('Members (usernames, comma separated)').fill(bob)
+    await a.page.getByRole('button', { name: 'Create room' }).click()
+    await a.page.getByRole('heading', { name: bob, level: 2 }).waitFor()
+    await sendInPage(a.page, 'just us')
+    const direct = b.page.getByRole('navigation', { name: 'Rooms' }).getByRole('button', { name: alice })
+    await direct.getByRole('img', { name: `${alice} is online` }).waitFor()
+    await direct.click()
+    await expectShown(b.page, 'just us')
 
     expect([...a.problems, ...b.problems]).toEqual([])
     expect([...a.offOrigin, ...b.offOrigin]).toEqual([])
