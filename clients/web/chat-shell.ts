@@ -22,6 +22,14 @@ export function ChatShell({ session, onSignOut }: { session: ChatSession; onSign
       h('span', { class: 'me' }, session.login.displayName),
       h('button', { type: 'button', onClick: onSignOut }, 'Sign out')
     ),
+    session.expired
+      ? h(
+          'p',
+          { class: 'error banner', role: 'alert' },
+          'Your sign-in has expired or was revoked. ',
+          h('button', { type: 'button', onClick: onSignOut }, 'Sign in again')
+        )
+      : null,
     session.error
       ? h(
           'p',

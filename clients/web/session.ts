@@ -24,6 +24,8 @@ export class ChatSession {
   rooms: Room[] = []
   active: string | null = null
   error: string | null = null
+  /** The server refused this login's token on a reconnect: the user has to sign in again. */
+  expired = false
   readonly messages = new Map<string, RoomMessages>()
   readonly pending: PendingSend[] = []
   readonly presence = new Map<string, 'online' | 'offline'>()
@@ -75,7 +77,14 @@ export class ChatSession {
     chat.on('event', (event) => {
       if (event.type === 'member_added' || event.type === 'member_removed') void this.refreshRooms()
     })
-    chat.on('error', (error) => console.warn('mqchat:', error.message))
+    chat.on('error', (error) => {
+      // the token was revoked (logout elsewhere, password change) or expired: retrying cannot help
+      if ((error as ChatError).code === 'unauthenticated') {
+        this.expired = true
+        this.#changed()
+        void chat.close()
+      } else console.warn('mqchat:', error.message)
+    })
     await this.refreshRooms()
   }
 

@@ -210,6 +210,23 @@ describe('the chat app at / in a real chromium (issue 8, parts 2 and 4)', () => 
       await strict.destroy()
     }
   })
+
+  it('a token revoked while the page is open (logout elsewhere): on reconnect the page asks to sign in again instead of retrying forever', async () => {
+    proxy = await startTcpProxy({ host: '127.0.0.1', port: node.httpPort })
+    const origin = `http://127.0.0.1:${proxy.port}`
+    const { page, offOrigin } = await openPage(await browser.newContext(), origin)
+    await registerInPage(page, `kim${run}`)
+    const token = await page.evaluate(() => JSON.parse(localStorage.getItem('mqchat.login') ?? '{}').token as string)
+    const logout = await restClient(node.httpUrl).call('POST', '/v1/auth/logout', undefined, token)
+    expect(logout.status).toBe(204)
+    proxy.cut()
+    proxy.resume()
+    await page.getByRole('alert').filter({ hasText: 'Your sign-in has expired or was revoked.' }).waitFor()
+    await page.getByRole('button', { name: 'Sign in again' }).click()
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor()
+    expect(await page.evaluate(() => localStorage.getItem('mqchat.login'))).toBeNull()
+    expect(offOrigin).toEqual([])
+  })
 })
 
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i)
