@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib'
 import { Router } from 'express'
-import { buildWebApp, type WebBundle } from '../clients/web/build.js'
 import type { Logger } from '../core/logger.js'
+import { buildWebApp, type WebBundle } from './web-app-bundle.js'
 
 interface Served {
   plain: Buffer

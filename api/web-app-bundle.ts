@@ -9,7 +9,8 @@ export interface WebBundle {
   css: string
 }
 
-const here = (file: string) => fileURLToPath(new URL(file, import.meta.url))
+// read by path, not imported: api/ does not import clients/ (README, where things live)
+const here = (file: string) => fileURLToPath(new URL(`../clients/web/${file}`, import.meta.url))
 
 /**
  * Bundles clients/web (Preact + the SDK + mqtt.js) in memory with esbuild. The server builds on the
@@ -19,7 +20,7 @@ const here = (file: string) => fileURLToPath(new URL(file, import.meta.url))
 export async function buildWebApp(): Promise<WebBundle> {
   const [result, html, css] = await Promise.all([
     build({
-      entryPoints: [here('./main.ts')],
+      entryPoints: [here('main.ts')],
       bundle: true,
       write: false,
       format: 'esm',
@@ -30,8 +31,8 @@ export async function buildWebApp(): Promise<WebBundle> {
       logLevel: 'silent',
       outfile: 'app.js'
     }),
-    readFile(here('./index.html'), 'utf8'),
-    readFile(here('./styles.css'), 'utf8')
+    readFile(here('index.html'), 'utf8'),
+    readFile(here('styles.css'), 'utf8')
   ])
   const js = result.outputFiles.find((file) => file.path.endsWith('.js'))
   if (!js) throw new Error('esbuild produced no script for the web app')
