@@ -1,5 +1,5 @@
 import { h } from 'preact'
-import { useLayoutEffect, useRef } from 'preact/hooks'
+import { useEffect, useLayoutEffect, useRef } from 'preact/hooks'
 import type { Envelope } from '../sdk/index.js'
 import type { ChatSession, PendingSend } from './session.js'
 
@@ -44,7 +44,11 @@ export function MessageList({ session, roomId, title }: { session: ChatSession; 
     if ((box.current?.scrollTop ?? 1) < EDGE_PX) void session.loadOlder(roomId)
   }
 
-  if (list.length > 0) session.markRead(roomId, (list[list.length - 1] as Envelope).seq)
+  const newest = list[list.length - 1]?.seq
+  // the open room's newest message is read: the pointer moves (once per seq; the SDK publishes it)
+  useEffect(() => {
+    if (newest !== undefined) session.markRead(roomId, newest)
+  }, [session, roomId, newest])
   return h(
     'ol',
     // role=log: assistive technology reads out messages added at the end (polite)

@@ -93,7 +93,11 @@ export class ChatSession {
     const chat = this.#need()
     this.rooms = (await chat.rooms()).sort((a, b) => a.name.localeCompare(b.name))
     for (const room of this.rooms) {
-      if (!this.messages.has(room.id)) this.messages.set(room.id, emptyRoom())
+      const view = this.messages.get(room.id) ?? emptyRoom()
+      this.messages.set(room.id, view)
+      // the server's count (messages from others after your read pointer) covers what came while you were away
+      const unread = (room as Room & { unread?: unknown }).unread
+      if (typeof unread === 'number' && room.id !== this.active) view.unread = unread
       await chat.join(room.id)
     }
     if (this.active && !this.rooms.some((room) => room.id === this.active)) this.active = null

@@ -28,7 +28,7 @@ describe('the chat app at / of `mqchat bridge` nodes in a cluster, in a real chr
     await cluster?.stop()
   }, 60_000)
 
-  it('two users on two bridges chat both ways; a message in another room shows as unread until opened', async () => {
+  it('two users on two bridges chat both ways; a message in another room shows as unread until opened; back after being away, the unread count from the server (after the read pointer the page moved) shows', async () => {
     const a = await openPage(await browser.newContext(), bridges[0]?.httpUrl as string)
     const b = await openPage(await browser.newContext(), bridges[1]?.httpUrl as string)
     await registerInPage(a.page, 'hana')
@@ -52,6 +52,25 @@ describe('the chat app at / of `mqchat bridge` nodes in a cluster, in a real chr
     await openRoomInPage(b.page, 'south')
     await expectShown(b.page, 'over here')
     expect(await rooms.getByLabel(/unread/).count()).toBe(0)
+
+    // away and back: the page starts from the server's unread count (messages after ivan's read pointer)
+    const ivanContext = b.page.context()
+    await b.page.close()
+    await openRoomInPage(a.page, 'north')
+    await sendInPage(a.page, 'while you were away 1')
+    await sendInPage(a.page, 'while you were away 2')
+    await expectShown(a.page, 'while you were away 2')
+    const back = await openPage(ivanContext, bridges[1]?.httpUrl as string)
+    const north = back.page.getByRole('navigation', { name: 'Rooms' }).getByRole('button', { name: 'north' })
+    await north.getByLabel('2 unread').waitFor()
+    expect(
+      await back.page
+        .getByRole('navigation', { name: 'Rooms' })
+        .getByLabel(/unread/)
+        .count()
+    ).toBe(1)
+    b.problems.push(...back.problems)
+    b.offOrigin.push(...back.offOrigin)
     expect([...a.problems, ...b.problems]).toEqual([])
     expect([...a.offOrigin, ...b.offOrigin]).toEqual([])
   })
