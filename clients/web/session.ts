@@ -33,6 +33,7 @@ export class ChatSession {
   readonly typing = new Map<string, Map<string, number>>()
   #chat: Chat | null = null
   readonly #read = new Map<string, number>()
+  #refreshing: Promise<void> = Promise.resolve()
   readonly #listeners = new Set<() => void>()
   readonly #timer: ReturnType<typeof setInterval>
 
@@ -72,10 +73,10 @@ export class ChatSession {
       this.#changed()
     })
     chat.on('notice', (notice) => {
-      if (notice.type === 'invited' || notice.type === 'removed') void this.refreshRooms()
+      if (notice.type === 'invited' || notice.type === 'removed') this.#refreshInBackground()
     })
     chat.on('event', (event) => {
-      if (event.type === 'member_added' || event.type === 'member_removed') void this.refreshRooms()
+      if (event.type === 'member_added' || event.type === 'member_removed') this.#refreshInBackground()
     })
     chat.on('error', (error) => {
       // the token was revoked (logout elsewhere, password change) or expired: retrying cannot help
@@ -89,10 +90,26 @@ export class ChatSession {
   }
 
   /** Reloads the room list and follows rooms that are new to it. */
-  async refreshRooms(): Promise<void> {
+  refreshRooms(): Promise<void> {
+    // one at a time: an invitation's notice and its room event arrive together, and two joins of one room would race
+    const next = this.#refreshing.then(() => this.#refreshRooms())
+    this.#refreshing = next.catch((error: Error) => {
+      this.error = `Could not load your rooms: ${error.message}`
+      this.#changed()
+    })
+    return next
+  }
+
+  /** The banner shows the failure (see refreshRooms); the console keeps the detail. */
+  #refreshInBackground(): void {
+    this.refreshRooms().then(undefined, (error: Error) => console.warn('mqchat: room list refresh failed', error))
+  }
+
+  async #refreshRooms(): Promise<void> {
     const chat = this.#need()
-    this.rooms = (await chat.rooms()).sort((a, b) => a.name.localeCompare(b.name))
-    for (const room of this.rooms) {
+    const rooms = (await chat.rooms()).sort((a, b) => a.name.localeCompare(b.name))
+    // listed only once followed: a message sent to a room the page shows is then either live or in its history
+    for (const room of rooms) {
       const view = this.messages.get(room.id) ?? emptyRoom()
       this.messages.set(room.id, view)
       // the server's count (messages from others after your read pointer) covers what came while you were away
@@ -100,6 +117,7 @@ export class ChatSession {
       if (typeof unread === 'number' && room.id !== this.active) view.unread = unread
       await chat.join(room.id)
     }
+    this.rooms = rooms
     if (this.active && !this.rooms.some((room) => room.id === this.active)) this.active = null
     this.#changed()
   }
