@@ -13,7 +13,7 @@ export function ChatPane({ session, roomId }: { session: ChatSession; roomId: st
   useEffect(() => heading.current?.focus(), [])
   if (!room) return h('main', { class: 'chat' }, h('p', null, 'This room is gone.'))
   const title = roomTitle(room, session.login.userId)
-  const typing = [...(session.typing.get(roomId)?.keys() ?? [])]
+  const typing = session.typing.in(roomId)
   return h(
     'main',
     { class: 'chat', 'aria-labelledby': 'room-title' },

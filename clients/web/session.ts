@@ -1,6 +1,7 @@
 import { type Chat, type ChatError, type ConnectionStatus, connect, type Envelope, type Room } from '../sdk/index.js'
 import { emptyRoom, mergeMessages, type RoomMessages } from './messages.js'
 import type { StoredLogin } from './stored-login.js'
+import { TypingUsers } from './typing-users.js'
 
 /** A send the page shows until its envelope arrives: waiting (also while offline) or failed with a reason. */
 export interface PendingSend {
@@ -12,8 +13,6 @@ export interface PendingSend {
 }
 
 const PAGE = 50
-/** How long a typing signal shows without a newer one (senders repeat it every few seconds). */
-const TYPING_SHOWN_MS = 5000
 
 /**
  * Everything the page shows, kept in step with the SDK. Components read it and re-render on `subscribe`;
@@ -29,8 +28,7 @@ export class ChatSession {
   readonly messages = new Map<string, RoomMessages>()
   readonly pending: PendingSend[] = []
   readonly presence = new Map<string, 'online' | 'offline'>()
-  /** room -> user -> until when the typing line shows them. */
-  readonly typing = new Map<string, Map<string, number>>()
+  readonly typing = new TypingUsers()
   #chat: Chat | null = null
   readonly #read = new Map<string, number>()
   #refreshing: Promise<void> = Promise.resolve()
@@ -38,7 +36,9 @@ export class ChatSession {
   readonly #timer: ReturnType<typeof setInterval>
 
   constructor(readonly login: StoredLogin) {
-    this.#timer = setInterval(() => this.#expireTyping(), 1000)
+    this.#timer = setInterval(() => {
+      if (this.typing.expire()) this.#changed()
+    }, 1000)
   }
 
   subscribe(listener: () => void): () => void {
@@ -62,10 +62,7 @@ export class ChatSession {
     chat.on('message', (message) => this.#onMessage(message))
     chat.on('typing', (signal) => {
       if (signal.from === this.login.userId) return
-      const room = this.typing.get(signal.room) ?? new Map<string, number>()
-      if (signal.typing) room.set(signal.from, Date.now() + TYPING_SHOWN_MS)
-      else room.delete(signal.from)
-      this.typing.set(signal.room, room)
+      this.typing.signal(signal.room, signal.from, signal.typing)
       this.#changed()
     })
     chat.on('presence', (update) => {
@@ -214,7 +211,7 @@ export class ChatSession {
     this.messages.set(message.room, room)
     const added = mergeMessages(room, [message])
     if (added && message.room !== this.active && message.from !== this.login.userId) room.unread += added
-    this.typing.get(message.room)?.delete(message.from)
+    this.typing.stop(message.room, message.from)
     if (message.from === this.login.userId) this.#dropPending(message.id)
     this.#changed()
   }
@@ -224,20 +221,6 @@ export class ChatSession {
     if (index < 0) return
     this.pending.splice(index, 1)
     this.#changed()
-  }
-
-  #expireTyping(): void {
-    const now = Date.now()
-    let changed = false
-    for (const users of this.typing.values()) {
-      for (const [user, until] of users) {
-        if (until <= now) {
-          users.delete(user)
-          changed = true
-        }
-      }
-    }
-    if (changed) this.#changed()
   }
 
   #need(): Chat {
