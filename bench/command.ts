@@ -8,7 +8,8 @@ export function registerBenchCommand(program: Command): void {
     .description('benchmark mqchat against a reference Mosquitto it starts itself (SPEC §9)')
     .option(
       '--scenarios <list>',
-      'comma-separated: S1 (room fan-out), S1p (latency at a fixed rate), S3 (idle connections)',
+      'comma-separated: S1 (room fan-out), S1p (latency at a fixed rate), S3 (idle connections), ' +
+        'H (history page and room list through REST beside the raw database query; not run by default)',
       defaults.scenarios.join(',')
     )
     .option(
@@ -29,6 +30,9 @@ export function registerBenchCommand(program: Command): void {
     .option('--subscribers <n>', 'S1/S1p: subscribers in the room', String(defaults.subscribers))
     .option('--publishers <n>', 'S1/S1p: publishers in the room', String(defaults.publishers))
     .option('--payload-bytes <n>', 'S1/S1p: size of each published payload', String(defaults.payloadBytes))
+    .option('--history-messages <n>', 'H: messages in the large room (SPEC: 1000000)', String(defaults.historyMessages))
+    .option('--history-rooms <n>', 'H: rooms of the user whose room list is read', String(defaults.historyRooms))
+    .option('--history-samples <n>', 'H: requests timed per query', String(defaults.historySamples))
     .option('--workers <n>', 'load generator processes', String(defaults.workers))
     .option('--json', 'print the results as JSON')
     .action(async (options: Record<string, unknown>) => {

@@ -2,6 +2,7 @@ import { startLoadGenerator } from './load-generator.js'
 import { type BenchOptions, BenchOptionsError, parseBenchOptions, type ScenarioId } from './options.js'
 import { type BenchReport, buildReport, formatReport, type RunResults } from './report.js'
 import { fanOut } from './scenarios/fan-out.js'
+import { historyReads } from './scenarios/history.js'
 import { idleConnections } from './scenarios/idle-connections.js'
 import { pacedLatency } from './scenarios/paced-latency.js'
 import type { Scenario, ScenarioRun } from './scenarios/scenario.js'
@@ -9,7 +10,7 @@ import { Janitor } from './services/janitor.js'
 import { createTarget } from './targets/create-targets.js'
 import type { BenchTarget } from './targets/target.js'
 
-const SCENARIOS: Record<ScenarioId, Scenario> = { S1: fanOut, S1p: pacedLatency, S3: idleConnections }
+const SCENARIOS: Record<ScenarioId, Scenario> = { S1: fanOut, S1p: pacedLatency, S3: idleConnections, H: historyReads }
 
 /**
  * Runs every chosen scenario on every available target, interleaved (S1 on mqchat, S1 on Mosquitto,

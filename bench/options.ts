@@ -1,6 +1,6 @@
 import { z } from 'zod'
 
-export const SCENARIO_IDS = ['S1', 'S1p', 'S3'] as const
+export const SCENARIO_IDS = ['S1', 'S1p', 'S3', 'H'] as const
 export type ScenarioId = (typeof SCENARIO_IDS)[number]
 
 /** mqchat: embedded (`mqchat dev`); cluster: 2 `mqchat broker` + a bridge on Redis and MongoDB; mosquitto: the reference. */
@@ -33,6 +33,9 @@ export const benchOptionsSchema = z.object({
   publishers: positiveInt(10, 1_000).describe('S1/S1p: publishers in the room'),
   rate: positiveInt(20_000, 1_000_000).describe('S1p: total deliveries per second to hold'),
   payloadBytes: positiveInt(200, 16_000).describe('S1/S1p: size of each published payload'),
+  historyMessages: positiveInt(20_000, 1_000_000).describe('H: messages in the large room whose history is paged'),
+  historyRooms: positiveInt(500, 2_000).describe('H: rooms the user of `GET /v1/rooms` is a member of'),
+  historySamples: positiveInt(200, 100_000).describe('H: requests timed per query (the REST and the raw one each)'),
   workers: positiveInt(2, 16).describe('Load generator processes'),
   json: z.boolean().default(false).describe('Print the results as JSON')
 })

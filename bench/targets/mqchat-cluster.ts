@@ -70,6 +70,10 @@ export function mqchatClusterTarget(): BenchTarget {
         pids: brokers.map((broker) => broker.pid),
         redisPids: [redis.pid],
         persisterPids: [bridge.pid, ...database.pids],
+        httpUrl: `http://127.0.0.1:${bridge.httpPort}`,
+        mongodb: { url: database.url, name: database.name },
+        // the default MQCHAT_REDIS_PREFIX: the bench never sets one
+        redis: { url: redis.url, prefix: 'mqchat:' },
         ...mqchatAccounts(`http://127.0.0.1:${bridge.httpPort}`, secret),
         async stop() {
           for (const stop of [...brokers.map((broker) => broker.stop), bridge.stop, database.stop, redis.stop]) await stop()

@@ -25,6 +25,7 @@ export function mqchatDevTarget(): BenchTarget {
         // the persister runs inside the dev process: its CPU is part of the broker's here
         redisPids: [],
         persisterPids: [],
+        httpUrl: `http://127.0.0.1:${node.httpPort}`,
         ...mqchatAccounts(`http://127.0.0.1:${node.httpPort}`, secret),
         stop: node.stop
       }

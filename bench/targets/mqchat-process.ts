@@ -46,6 +46,8 @@ export async function startMqchatProcess(
       // the bench registers hundreds of users from one address and rooms of 100+ members
       MQCHAT_REGISTER_LIMIT_PER_ADDRESS: '0',
       MQCHAT_RATE_LIMIT_INVITES: '0',
+      // H makes one user a member of 500 rooms
+      MQCHAT_RATE_LIMIT_ROOMS: '0',
       MQCHAT_LOG_LEVEL: 'info',
       ...env
     },

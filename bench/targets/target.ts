@@ -26,6 +26,12 @@ export interface RunningTarget {
    * when the bench started it. Measured in a row of their own, so that they do not count as other load.
    */
   readonly persisterPids: readonly number[]
+  /** The REST API's base URL, where the target has one. */
+  readonly httpUrl?: string
+  /** The MongoDB database the target keeps history, users and rooms in, where it has one (the cluster). */
+  readonly mongodb?: { url: string; name: string }
+  /** The Redis a cluster keeps its chat log in, and its key prefix (MQCHAT_REDIS_PREFIX). */
+  readonly redis?: { url: string; prefix: string }
   /** `count` logins of distinct users that can be made members of a room (registered where the target has accounts). */
   users(count: number, prefix: string): Promise<Login[]>
   /** `count` logins of distinct users for idle connections: cheap to make, never members of a room. */
