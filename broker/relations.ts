@@ -38,8 +38,11 @@ export async function authorizeRelation(deps: RelationDeps, userId: string, room
     throw new MqchatError('not_author', 'only the author of a message may edit it')
   }
   if (relation.type === 'delete' && target.from !== userId) {
-    const creator = (await deps.accounts.getRoom(room))?.createdBy
-    if (creator !== userId) throw new MqchatError('not_author', "only a message's author or the room's creator may delete it")
+    // a direct room's creator is whoever opened it first: there it gives no right over the other's messages
+    const found = await deps.accounts.getRoom(room)
+    if (found?.kind !== 'group' || found.createdBy !== userId) {
+      throw new MqchatError('not_author', "only a message's author or the group room's creator may delete it")
+    }
   }
   return target
 }

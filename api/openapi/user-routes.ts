@@ -56,7 +56,7 @@ export const userRouteDocs: RouteDoc[] = [
     access: 'user',
     body: passwordChangeSchema,
     answers: { 200: { description: 'a new token', schema: tokenAnswerSchema } },
-    errors: ['forbidden']
+    errors: ['forbidden', 'rate_limited']
   },
   {
     method: 'get',

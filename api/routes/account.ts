@@ -7,6 +7,7 @@ import { newUserSchema } from '../new-user.js'
 import { answer } from '../openapi/answer.js'
 import { tokenAnswerSchema } from '../openapi/answer-schemas.js'
 import { hashPassword, verifyPassword } from '../passwords.js'
+import { clientAddress, spend } from '../rate-limit.js'
 import { validate } from '../validate.js'
 
 export const passwordChangeSchema = z.object({
@@ -20,7 +21,7 @@ export const passwordChangeSchema = z.object({
  * the revoked tokens close, on every node (the revocation feed).
  */
 export function accountRoutes(deps: ApiDeps): Router {
-  const { accounts, credentials, sessions, tokens } = deps
+  const { accounts, credentials, sessions, tokens, rateLimiter } = deps
   const router = Router()
   const auth = authenticate(deps)
 
@@ -42,6 +43,10 @@ export function accountRoutes(deps: ApiDeps): Router {
   router.put('/password', auth, requireUser, async (req, res) => {
     const userId = principalOf(res.locals).userId
     const input = validate(passwordChangeSchema, req.body)
+    // the current password is checked as a login is: the same budgets, or a stolen token could guess it
+    // without limit and fill the one hashing thread that every login waits for
+    await spend(rateLimiter, res, 'login_address', clientAddress(req))
+    await spend(rateLimiter, res, 'login_account', userId.toLowerCase())
     const user = await accounts.getUser(userId)
     if (!user || !(await verifyPassword(input.current, user.passwordHash))) {
       throw new MqchatError('forbidden', 'the current password is wrong')

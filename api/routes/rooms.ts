@@ -69,7 +69,11 @@ export function roomRoutes({ accounts, chat, rateLimiter, readTracker }: ApiDeps
       if (members.length !== 2 || !other) throw new MqchatError('invalid_request', 'a direct room has exactly one other member')
       const id = directRoomId(me, other)
       const existing = await accounts.getRoom(id)
-      if (existing) return answer(res, roomSchema, existing)
+      if (existing) {
+        // a member removed from it (by an administrator) learns nothing more of it
+        if (!existing.members.includes(me)) throw unknownRoom(id)
+        return answer(res, roomSchema, existing)
+      }
       const room: Room = {
         id,
         name: input.name ?? `${members.sort().join(' & ')}`,

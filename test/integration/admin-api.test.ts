@@ -145,6 +145,19 @@ describe('admin API and service keys on one node (issue 6 items 14, 15)', () => 
     expect((await rest.call('GET', `/v1/admin/rooms/${room.id}`, undefined, key)).status).toBe(404)
   })
 
+  it('a member an administrator removed from a direct room learns nothing of it by asking for it again (404)', async () => {
+    const { key } = await createKey('dm-moderator', ['rooms:admin'])
+    const direct = await rest.call('POST', '/v1/rooms', { kind: 'direct', members: ['bob'] }, alice.token)
+    expect(direct.status).toBe(201)
+    const id = (direct.body as { id: string }).id
+    expect((await rest.call('DELETE', `/v1/admin/rooms/${id}/members/bob`, undefined, key)).status).toBe(204)
+    const again = await rest.call('POST', '/v1/rooms', { kind: 'direct', members: ['alice'] }, bob.token)
+    expect(again.status).toBe(404)
+    expect(again.body).toMatchObject({ code: 'unknown_room' })
+    // the member who is still in it finds it as before
+    expect((await rest.call('POST', '/v1/rooms', { kind: 'direct', members: ['bob'] }, alice.token)).status).toBe(200)
+  })
+
   it('a ban closes every connection of the user, refuses her tokens and logins; unban lets her log in again', async () => {
     const dave = await rest.register('dave')
     const tcp = await connect(node.mqttUrl, dave.token)

@@ -53,6 +53,21 @@ describe('login and registration hardening (issue 6, item 7)', () => {
     expect((await post(node.httpUrl, '/v1/auth/login', { username: 'bystander', password: PASSWORD })).status).toBe(200)
   })
 
+  it('a token cannot guess its own password: password changes spend the login budget (429)', async () => {
+    const thief = await rest.register('stolen')
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        fetch(`${node.httpUrl}/v1/auth/password`, {
+          method: 'PUT',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${thief.token}` },
+          body: JSON.stringify({ current: `guess number ${i}`, new: 'a brand new password' })
+        }).then((response) => response.status)
+      )
+    )
+    expect(count(answers, 403)).toBe(10)
+    expect(count(answers, 429)).toBe(20)
+  })
+
   it('user ids are unique ignoring case (409) and log in in any case', async () => {
     await rest.register('Carol')
     const again = await post(node.httpUrl, '/v1/auth/register', { username: 'carol', password: PASSWORD })

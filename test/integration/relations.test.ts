@@ -191,6 +191,17 @@ function describeRelations(name: string, deploy: () => Promise<{ deployment: Dep
       expect(JSON.stringify(replayed)).not.toMatch(secrets)
     })
 
+    it("in a direct room, whoever opened it may not delete the other's messages (not_author); each deletes their own", async () => {
+      const direct = await call('POST', '/v1/rooms', carol, { kind: 'direct', members: ['bob'] })
+      expect(direct.status).toBe(201)
+      const dm = direct.body.id as string
+      const path = (seq?: number) => `/v1/rooms/${dm}/messages${seq === undefined ? '' : `/${seq}`}`
+      const bobs = await call('POST', path(), bob, { id: 'dm-b1', body: 'bob in private' })
+      expect(bobs.status).toBe(201)
+      expect((await call('DELETE', path(bobs.body.seq), carol)).body).toMatchObject({ status: 403, code: 'not_author' })
+      expect((await call('DELETE', path(bobs.body.seq), bob)).status).toBe(201)
+    })
+
     it('refuses relations by the wrong user or to a wrong target, over MQTT and REST, and delivers none of them', async () => {
       const aliceClient = await connect(deployment.mqttUrls[0], alice)
       const carolClient = await connect(deployment.mqttUrls[1], carol)
