@@ -2,18 +2,10 @@ import { finished } from 'node:stream'
 import type { Client } from 'aedes'
 import type { Logger } from '../core/logger.js'
 import type { TokenClaims, TokenRevocations } from '../core/tokens.js'
-import type { ConnectionRegistry } from './connection-registries/connection-registry.js'
+import type { ConnectionRegistry, LiveConnection } from './connection-registries/connection-registry.js'
 import type { Revocation } from './revocation-feeds/revocation-feed.js'
 
 /** One live MQTT connection of a user, as the admin API lists it. */
-export interface LiveConnection {
-  clientId: string
-  userId: string
-  transport: 'tcp' | 'websocket'
-  address: string | null
-  connectedAt: number
-  tokenExpiresAt: number | null
-}
 
 interface Watched {
   client: Client

@@ -1,4 +1,12 @@
-import type { LiveConnection } from '../revocations.js'
+/** One authenticated MQTT connection of this node, as the registry and the token watcher know it. */
+export interface LiveConnection {
+  clientId: string
+  userId: string
+  transport: 'tcp' | 'websocket'
+  address: string | null
+  connectedAt: number
+  tokenExpiresAt: number | null
+}
 
 /** One live MQTT connection and the node that serves it. */
 export interface RegisteredConnection extends LiveConnection {

@@ -1,4 +1,4 @@
-import type { LiveConnection } from '../revocations.js'
+import type { LiveConnection } from './connection-registry.js'
 import { byConnectedAt, type ConnectionRegistry, type RegisteredConnection } from './connection-registry.js'
 
 /** One process (embedded mode): the node's own connections are all there are. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import type { RedisHealth } from '../../storage/redis-health.js'
-import type { LiveConnection } from '../revocations.js'
+import type { LiveConnection } from './connection-registry.js'
 import { byConnectedAt, type ConnectionRegistry, type RegisteredConnection } from './connection-registry.js'
 
 export interface RedisConnectionRegistryOptions {
