@@ -1,11 +1,9 @@
-import { randomUUID } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { MqchatError } from '../../core/errors.js'
 import type { NewMessage } from '../../storage/chat-log/chat-log.js'
-import { RedisChatLog } from '../../storage/chat-log/redis-chat-log.js'
-import { testRedisHealth } from '../helpers/redis-health.js'
-import { startTestRedis, type TestRedis } from '../helpers/redis-server.js'
+import type { RedisChatLog } from '../../storage/chat-log/redis-chat-log.js'
+import { startTestRedisChatLog, type TestRedisChatLog } from '../helpers/redis-chat-log.js'
 
 const message = (id: string, from: string): NewMessage => ({ room: 'r', id, from, body: `from ${from}`, type: 'text' })
 
@@ -14,21 +12,16 @@ const message = (id: string, from: string): NewMessage => ({ room: 'r', id, from
  * script reads the sender from the room's stream entry instead (issue 6, item 9).
  */
 describe('RedisChatLog: message ids stored without their sender', () => {
-  let redis: TestRedis
+  let chatLog: TestRedisChatLog
   let connection: Redis
   let log: RedisChatLog
-  const prefix = `t${randomUUID()}:`
+  let prefix: string
 
   beforeAll(async () => {
-    redis = await startTestRedis()
-    connection = redis.client()
-    log = new RedisChatLog(connection, { prefix, blockSliceMs: 200 }, testRedisHealth())
+    chatLog = await startTestRedisChatLog()
+    ;({ connection, log, prefix } = chatLog)
   })
-  afterAll(async () => {
-    await log.close()
-    connection.disconnect()
-    await redis.stop()
-  })
+  afterAll(() => chatLog.stop())
 
   it("still refuses another sender's id and answers its sender's retry with the first envelope", async () => {
     const first = await log.append(message('legacy', 'bob'))

@@ -1,9 +1,7 @@
-import { randomUUID } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { RedisChatLog } from '../../storage/chat-log/redis-chat-log.js'
-import { testRedisHealth } from '../helpers/redis-health.js'
-import { startTestRedis, type TestRedis } from '../helpers/redis-server.js'
+import type { RedisChatLog } from '../../storage/chat-log/redis-chat-log.js'
+import { startTestRedisChatLog, type TestRedisChatLog } from '../helpers/redis-chat-log.js'
 
 /**
  * The Redis room stream is capped: a delete of a message older than the stream has no entry to
@@ -12,21 +10,16 @@ import { startTestRedis, type TestRedis } from '../helpers/redis-server.js'
  * body while the persisters have not purged history yet (SPEC §4b).
  */
 describe('RedisChatLog: deleting a message its room stream no longer holds', () => {
-  let redis: TestRedis
+  let chatLog: TestRedisChatLog
   let connection: Redis
   let log: RedisChatLog
-  const prefix = `t${randomUUID()}:`
+  let prefix: string
 
   beforeAll(async () => {
-    redis = await startTestRedis()
-    connection = redis.client()
-    log = new RedisChatLog(connection, { prefix, blockSliceMs: 200 }, testRedisHealth())
+    chatLog = await startTestRedisChatLog()
+    ;({ connection, log, prefix } = chatLog)
   })
-  afterAll(async () => {
-    await log.close()
-    connection.disconnect()
-    await redis.stop()
-  })
+  afterAll(() => chatLog.stop())
 
   it('keeps the tombstone of the target it was handed and reads it in the target’s place', async () => {
     const sent = []
