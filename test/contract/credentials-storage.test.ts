@@ -4,9 +4,8 @@ import { afterAll, beforeAll } from 'vitest'
 import { describeCredentialsContract } from '../../storage/credentials/credentials.contract.js'
 import { LevelCredentialsStore } from '../../storage/credentials/level-credentials-store.js'
 import { RedisCredentialsStore } from '../../storage/credentials/redis-credentials-store.js'
-import { openLevel, type StringLevel } from '../../storage/level.js'
+import { levelHarness } from '../helpers/level-harness.js'
 import { startTestRedis, type TestRedis } from '../helpers/redis-server.js'
-import { makeTempDir } from '../helpers/temp-dir.js'
 
 let redis: TestRedis
 beforeAll(async () => {
@@ -16,28 +15,7 @@ afterAll(async () => {
   await redis.stop()
 })
 
-describeCredentialsContract('LevelCredentialsStore', async () => {
-  const dir = await makeTempDir()
-  let db: StringLevel | undefined
-  return {
-    async open() {
-      db = await openLevel(dir.path)
-      const store = new LevelCredentialsStore(db)
-      const handle = db
-      const closeStore = store.close.bind(store)
-      return Object.assign(store, {
-        close: async () => {
-          await closeStore()
-          await handle.close()
-        }
-      })
-    },
-    async destroy() {
-      await db?.close()
-      await dir.remove()
-    }
-  }
-})
+describeCredentialsContract('LevelCredentialsStore', () => levelHarness((db) => new LevelCredentialsStore(db)))
 
 /** Each harness gets its own key prefix; open() after close() is a new connection, as after a restart. */
 describeCredentialsContract('RedisCredentialsStore', async () => {

@@ -6,39 +6,13 @@ import { CLIENT_OWNER_TTL_SECONDS, describeClientOwnersContract } from '../../st
 import { LevelClientOwners } from '../../storage/client-owners/level-client-owners.js'
 import { describeHistoryContract } from '../../storage/history/history.contract.js'
 import { LevelHistoryStore } from '../../storage/history/level-history-store.js'
-import { openLevel, type StringLevel } from '../../storage/level.js'
 import { LevelReadStateStore } from '../../storage/read-pointers/level-read-state-store.js'
 import { describeReadStateContract } from '../../storage/read-pointers/read-state.contract.js'
 import { LevelRoomSettingsStore } from '../../storage/room-settings/level-room-settings-store.js'
 import { describeRoomSettingsContract } from '../../storage/room-settings/room-settings.contract.js'
 import { LevelSessionCursors } from '../../storage/session-cursors/level-session-cursors.js'
 import { describeSessionCursorsContract } from '../../storage/session-cursors/session-cursors.contract.js'
-import { makeTempDir } from '../helpers/temp-dir.js'
-
-/** Each open() gets a fresh LevelDB handle on the same directory, as after a process restart. */
-async function levelHarness<T extends { close(): Promise<void> }>(make: (db: StringLevel) => Promise<T> | T) {
-  const dir = await makeTempDir()
-  let db: StringLevel | undefined
-  return {
-    async open(): Promise<T> {
-      await db?.close()
-      db = await openLevel(dir.path)
-      const store = await make(db)
-      const handle = db
-      const closeStore = store.close.bind(store)
-      return Object.assign(store, {
-        close: async () => {
-          await closeStore()
-          await handle.close()
-        }
-      })
-    },
-    async destroy() {
-      await db?.close()
-      await dir.remove()
-    }
-  }
-}
+import { levelHarness } from '../helpers/level-harness.js'
 
 describeChatLogContract('LevelChatLog', () => levelHarness((db) => LevelChatLog.open(db, { claimIdleMs: CLAIM_IDLE_MS })))
 describeHistoryContract('LevelHistoryStore', () => levelHarness((db) => new LevelHistoryStore(db)))
