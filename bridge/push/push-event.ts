@@ -1,4 +1,4 @@
-import type { Envelope } from '../../core/message.js'
+import { type Envelope, isRelationType } from '../../core/message.js'
 
 /** The body of one push POST (docs/protocol.md, Offline push). */
 export interface PushEvent {
@@ -10,14 +10,11 @@ export interface PushEvent {
   recipients: string[]
 }
 
-/** Entries of the room's stream that are not messages of their own (issue 9 part 1): never pushed. */
-const RELATION_TYPES = new Set(['edit', 'delete', 'reaction'])
-
 export const PREVIEW_CHARS = 140
 
-/** Whether the entry is a message that counts for unread badges and push. */
+/** Whether the entry is a message that counts for unread badges and push: relation entries (edits, deletes, reactions) never do. */
 export function isCountable(envelope: Envelope): boolean {
-  return !RELATION_TYPES.has(envelope.type)
+  return !isRelationType(envelope.type)
 }
 
 /** The start of the body, cut on a code point boundary. */
