@@ -1,4 +1,4 @@
-import { type MembersLoader, RoomRoster } from './room-roster.js'
+import { type MembersLoader, type RoomFeedHandle, RoomRoster } from './room-roster.js'
 
 /** What the broker knows about one connected user, shared by all of that user's connections. */
 interface ConnectedUser {
@@ -25,8 +25,9 @@ export class UserDirectory {
   private readonly users = new Map<string, ConnectedUser>()
   private readonly roster: RoomRoster
 
-  constructor(loadMembers: MembersLoader, onLoadFailed: (roomId: string, error: unknown) => void) {
-    this.roster = new RoomRoster(loadMembers, onLoadFailed)
+  /** `feed`: the chat log's live feed, followed for exactly the rooms of the users connected here. */
+  constructor(loadMembers: MembersLoader, onLoadFailed: (roomId: string, error: unknown) => void, feed?: RoomFeedHandle) {
+    this.roster = new RoomRoster(loadMembers, onLoadFailed, feed)
   }
 
   /** Registers one more connection of the user, before its rooms are known; returns how many it has now. */
@@ -41,7 +42,8 @@ export class UserDirectory {
   }
 
   /**
-   * Resolves once the attached user's rooms (and their members) are known; reads them with
+   * Resolves once the attached user's rooms (and their members) are known and this node is fed
+   * those rooms (so CONNACK follows the feed: nothing appended after it is missed); reads them with
    * `readRooms` unless another connection of the user already did or is doing so.
    */
   async load(userId: string, readRooms: () => Promise<string[]>): Promise<void> {
@@ -123,6 +125,11 @@ export class UserDirectory {
   /** The users connected here (membership-sync.ts re-reads their rooms after a gap in the feed). */
   connectedUsers(): string[] {
     return [...this.users.keys()]
+  }
+
+  /** Resolves once this node is fed the room (a room joined while connected is followed in the background). */
+  roomReady(roomId: string): Promise<void> {
+    return this.roster.ready(roomId)
   }
 
   /** Rooms of a connected user (empty for users not connected here). */

@@ -1,6 +1,14 @@
 /** Reads a room's members from the accounts store (empty for a room that does not exist). */
 export type MembersLoader = (roomId: string) => Promise<string[]>
 
+/** The chat log's live feed of a room (ChatLog.follow/unfollow); `follow` must not reject. */
+export interface RoomFeedHandle {
+  follow(roomId: string): Promise<void>
+  unfollow(roomId: string): void
+}
+
+const NO_FEED: RoomFeedHandle = { follow: async () => {}, unfollow: () => {} }
+
 interface TrackedRoom {
   members: Set<string>
   /** Connected users of this node who are members: the room is dropped when none is left. */
@@ -14,16 +22,19 @@ interface TrackedRoom {
  * The members of every room a user connected to this node is in, kept current from the membership
  * feed. Presence is delivered only to users who share a room with its subject (issue 6 item 8),
  * and that is decided synchronously at forward time, so the member lists are held here.
+ * The same rooms are the ones this node is fed (SPEC §10): a room is followed from its first
+ * `track` to its last `untrack`, and `track` resolves once its feed runs.
  */
 export class RoomRoster {
   private readonly rooms = new Map<string, TrackedRoom>()
 
   constructor(
     private readonly loadMembers: MembersLoader,
-    private readonly onLoadFailed: (roomId: string, error: unknown) => void
+    private readonly onLoadFailed: (roomId: string, error: unknown) => void,
+    private readonly feed: RoomFeedHandle = NO_FEED
   ) {}
 
-  /** One more connected member of the room; resolves once its member list is known. */
+  /** One more connected member of the room; resolves once its member list is known and its feed runs. */
   track(roomId: string): Promise<void> {
     const tracked = this.rooms.get(roomId)
     if (tracked) {
@@ -31,7 +42,7 @@ export class RoomRoster {
       return tracked.loaded
     }
     const room: TrackedRoom = { members: new Set(), refs: 1, journal: new Map(), loaded: Promise.resolve() }
-    room.loaded = this.loadMembers(roomId).then(
+    const members = this.loadMembers(roomId).then(
       (members) => {
         const journal = room.journal ?? new Map<string, boolean>()
         room.journal = null
@@ -44,13 +55,17 @@ export class RoomRoster {
         this.onLoadFailed(roomId, error)
       }
     )
+    room.loaded = Promise.all([members, this.feed.follow(roomId)]).then(() => {})
     this.rooms.set(roomId, room)
     return room.loaded
   }
 
   untrack(roomId: string): void {
     const room = this.rooms.get(roomId)
-    if (room && --room.refs <= 0) this.rooms.delete(roomId)
+    if (room && --room.refs <= 0) {
+      this.rooms.delete(roomId)
+      this.feed.unfollow(roomId)
+    }
   }
 
   changed(roomId: string, userId: string, isMember: boolean): void {
@@ -75,6 +90,11 @@ export class RoomRoster {
       )
     )
     if (failures.length > 0) throw new AggregateError(failures, `re-reading the members of ${failures.length} rooms failed`)
+  }
+
+  /** Resolves once a tracked room's members are known and its feed runs (at once for an untracked room). */
+  ready(roomId: string): Promise<void> {
+    return this.rooms.get(roomId)?.loaded ?? Promise.resolve()
   }
 
   has(roomId: string, userId: string): boolean {

@@ -76,6 +76,14 @@ export function chatRoomOf(topic: string): string | null {
   return room.length > 0 && !room.includes('/') ? room : null
 }
 
+/** The room a subscription filter names, `rooms/<id>/…` (exact or with a wildcard after the id); null otherwise. */
+export function roomOfFilter(filter: string): string | null {
+  if (!filter.startsWith('rooms/')) return null
+  const end = filter.indexOf('/', 6)
+  const room = filter.slice(6, end === -1 ? undefined : end)
+  return isId(room) ? room : null
+}
+
 /*
  * Fast matchers for the hot paths (authorizeForward runs per delivery): they read the topic in
  * place and allocate nothing, and agree with parseTopic on every topic (test/unit/topics.test.ts).

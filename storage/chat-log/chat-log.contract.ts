@@ -143,8 +143,9 @@ export function describeChatLogContract(name: string, makeHarness: () => Promise
       expect(await ctx.store.backlog()).toBe(0)
     })
 
-    it('tails every later append once, in seq order per room, until unsubscribed', async () => {
+    it('tails every append to a followed room after its follow once, in seq order per room, until unsubscribed', async () => {
       await ctx.store.append(message('r', 'before'))
+      await Promise.all([ctx.store.follow('r'), ctx.store.follow('s')])
       const seen: string[] = []
       const stop = await ctx.store.tail((entry) => {
         expect(JSON.parse(entry.payload)).toEqual(entry.envelope)
@@ -160,6 +161,8 @@ export function describeChatLogContract(name: string, makeHarness: () => Promise
       await ctx.store.append(message('r', 'after'))
       await new Promise((resolve) => setTimeout(resolve, 300))
       expect(seen).toHaveLength(20)
+      ctx.store.unfollow('r')
+      ctx.store.unfollow('s')
     })
 
     it('hands entries another consumer left unacknowledged to the next consumer after claimIdleMs', async () => {

@@ -66,8 +66,10 @@ export interface ConsumerGroup {
  * - Consumers see every appended entry at least once, in append order per room, until they `ack`
  *   it; entries fetched but not acked are fetched again after a restart, and entries a consumer
  *   fetched but has not acked for `claimIdleMs` are handed to the next consumer that fetches.
- * - `tail` listeners on every node see every entry appended anywhere after they started, once,
- *   in append order (so in seq order per room).
+ * - `tail` listeners see every entry of a room this node follows (`follow`) that was appended
+ *   anywhere after the `follow` resolved, once, in seq order per room, also across a lost live feed
+ *   (a skipped seq is read back from the room's stream before anything later is handed out).
+ *   Entries of rooms not followed may or may not be handed out (the embedded log hands out all).
  */
 export interface ChatLog {
   append(message: NewMessage): Promise<AppendResult>
@@ -76,10 +78,18 @@ export interface ChatLog {
   /** The room's highest assigned seq, 0 for a room with no messages. */
   lastSeq(room: string): Promise<number>
   /**
-   * Calls `listener` with every entry appended (on any node) after the returned promise resolves,
-   * in append order; resolves with the unsubscribe function.
+   * Calls `listener` with every entry of the followed rooms appended (on any node) after their
+   * `follow` resolved, in seq order per room; resolves with the unsubscribe function.
    */
   tail(listener: (entry: TailEntry) => void): Promise<() => void>
+  /**
+   * Starts this node's live feed of `room` (SPEC §10: a node is fed only the rooms it serves).
+   * Resolves once every later append reaches the `tail` listeners. Calls nest: the feed stops at
+   * the `unfollow` matching the first `follow`.
+   */
+  follow(room: string): Promise<void>
+  /** Ends one `follow` of `room`. */
+  unfollow(room: string): void
   /**
    * Entries not yet fetched by this consumer group, oldest first, at most `count`.
    * Waits up to `blockMs` for new entries when there are none; `signal` ends the wait early.

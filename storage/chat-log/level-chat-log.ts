@@ -202,6 +202,11 @@ export class LevelChatLog implements ChatLog {
     return () => this.tailListeners.delete(listener)
   }
 
+  /** One process: every append is already local, so every room is followed. */
+  async follow(_room: string): Promise<void> {}
+
+  unfollow(_room: string): void {}
+
   private async loadLastSeqs(rooms: string[]): Promise<void> {
     const missing = [...new Set(rooms)].filter((room) => !this.lastSeqs.has(room))
     if (missing.length === 0) return

@@ -18,7 +18,7 @@ export async function startTestRedisChatLog(): Promise<TestRedisChatLog> {
   const redis = await startTestRedis()
   const connection = redis.client()
   const prefix = `t${randomUUID()}:`
-  const log = new RedisChatLog(connection, { prefix, blockSliceMs: 200 }, testRedisHealth())
+  const log = new RedisChatLog(connection, { prefix }, testRedisHealth())
   return {
     connection,
     log,

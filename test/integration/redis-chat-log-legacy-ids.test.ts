@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { MqchatError } from '../../core/errors.js'
 import type { NewMessage } from '../../storage/chat-log/chat-log.js'
 import type { RedisChatLog } from '../../storage/chat-log/redis-chat-log.js'
+import type { RoomKeys } from '../../storage/chat-log/redis-keyspace.js'
 import { startTestRedisChatLog, type TestRedisChatLog } from '../helpers/redis-chat-log.js'
 
 const message = (id: string, from: string): NewMessage => ({ room: 'r', id, from, body: `from ${from}`, type: 'text' })
@@ -15,19 +16,20 @@ describe('RedisChatLog: message ids stored without their sender', () => {
   let chatLog: TestRedisChatLog
   let connection: Redis
   let log: RedisChatLog
-  let prefix: string
+  let keys: RoomKeys
 
   beforeAll(async () => {
     chatLog = await startTestRedisChatLog()
-    ;({ connection, log, prefix } = chatLog)
+    ;({ connection, log } = chatLog)
+    keys = log.keyspace.room('r')
   })
   afterAll(() => chatLog.stop())
 
   it("still refuses another sender's id and answers its sender's retry with the first envelope", async () => {
     const first = await log.append(message('legacy', 'bob'))
-    expect(await connection.hget(`${prefix}ids:r`, 'legacy')).toBe('1:bob')
+    expect(await connection.hget(keys.ids, 'legacy')).toBe('1:bob')
     // as an older version wrote it
-    await connection.hset(`${prefix}ids:r`, 'legacy', '1')
+    await connection.hset(keys.ids, 'legacy', '1')
 
     const refused = await log.append(message('legacy', 'alice')).then(
       () => null,

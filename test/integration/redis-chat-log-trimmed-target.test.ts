@@ -13,11 +13,10 @@ describe('RedisChatLog: deleting a message its room stream no longer holds', () 
   let chatLog: TestRedisChatLog
   let connection: Redis
   let log: RedisChatLog
-  let prefix: string
 
   beforeAll(async () => {
     chatLog = await startTestRedisChatLog()
-    ;({ connection, log, prefix } = chatLog)
+    ;({ connection, log } = chatLog)
   })
   afterAll(() => chatLog.stop())
 
@@ -26,7 +25,7 @@ describe('RedisChatLog: deleting a message its room stream no longer holds', () 
     for (let i = 1; i <= 3; i++)
       sent.push((await log.append({ room: 'r', id: `m${i}`, from: 'alice', type: 'text', body: `old secret ${i}` })).envelope)
     // as the stream's cap trims old entries
-    await connection.xdel(`${prefix}room:r`, '1-0', '2-0')
+    await connection.xdel(log.keyspace.room('r').stream, '1-0', '2-0')
     expect((await log.read('r', 0, 10)).map((e) => e.seq)).toEqual([3])
 
     await log.append({ room: 'r', id: 'd1', from: 'alice', type: 'delete', target: 1, body: '', deletes: sent[0] })

@@ -8,6 +8,7 @@ import {
   ROOM_CHANNELS,
   roomChannelOf,
   roomIdOf,
+  roomOfFilter,
   topicKindOf
 } from '../../core/topics.js'
 
@@ -60,6 +61,21 @@ describe('chatRoomOf', () => {
     ['users/a/inbox', null]
   ])('%s -> %s', (topic, room) => {
     expect(chatRoomOf(topic)).toBe(room)
+  })
+})
+
+describe('roomOfFilter', () => {
+  it.each([
+    ['rooms/r1/messages', 'r1'],
+    ['rooms/r1/+', 'r1'],
+    ['rooms/r1/#', 'r1'],
+    ['rooms/r1', 'r1'],
+    ['rooms/+/messages', null],
+    ['rooms/#', null],
+    ['rooms//messages', null],
+    ['users/r1/inbox', null]
+  ])('%s -> %s', (filter, room) => {
+    expect(roomOfFilter(filter)).toBe(room)
   })
 })
 
