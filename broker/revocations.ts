@@ -1,7 +1,7 @@
-import { finished } from 'node:stream'
 import type { Client } from 'aedes'
 import type { Logger } from '../core/logger.js'
 import type { TokenClaims, TokenRevocations } from '../core/tokens.js'
+import { onClosed } from './connection-closed.js'
 import type { ConnectionRegistry, LiveConnection } from './connection-registries/connection-registry.js'
 import type { Revocation } from './revocation-feeds/revocation-feed.js'
 
@@ -64,8 +64,7 @@ export class LiveTokens {
     users.add(watched)
     this.registry.opened(watched.info)
     if (claims.expiresAt !== null) this.expireAt(watched, claims.expiresAt)
-    const stop = finished(client.conn, () => {
-      stop()
+    onClosed(client.conn, () => {
       if (watched.timer) clearTimeout(watched.timer)
       users.delete(watched)
       this.registry.closed(watched.info)

@@ -9,6 +9,7 @@ import { openLevel } from './level.js'
 import { createPrivateDir, makeContentsPrivate } from './private-files.js'
 import { LevelReadStateStore } from './read-pointers/level-read-state-store.js'
 import { LevelRoomSettingsStore } from './room-settings/level-room-settings-store.js'
+import { LevelSessionActivity } from './session-activity/level-session-activity.js'
 import { LevelSessionCursors } from './session-cursors/level-session-cursors.js'
 
 export interface EmbeddedStorage {
@@ -16,6 +17,7 @@ export interface EmbeddedStorage {
   history: LevelHistoryStore
   accounts: LevelAccountsStore
   cursors: LevelSessionCursors
+  sessionActivity: LevelSessionActivity
   clientOwners: LevelClientOwners
   credentials: LevelCredentialsStore
   roomSettings: LevelRoomSettingsStore
@@ -50,11 +52,13 @@ export async function openEmbeddedStorage(
   const readState = new LevelReadStateStore(readStateDb!)
   // client ids are session state: their owners live beside the sessions' cursors
   const clientOwners = new LevelClientOwners(cursorsDb!, options.clientIdTtlSeconds ?? 30 * 86_400)
+  const sessionActivity = new LevelSessionActivity(cursorsDb!)
   return {
     chatLog,
     history,
     accounts,
     cursors,
+    sessionActivity,
     clientOwners,
     credentials,
     roomSettings,
@@ -66,6 +70,7 @@ export async function openEmbeddedStorage(
         history.close(),
         accounts.close(),
         cursors.close(),
+        sessionActivity.close(),
         clientOwners.close(),
         credentials.close(),
         roomSettings.close(),

@@ -1,15 +1,17 @@
-import type { Redis } from 'ioredis'
 import { Counter, Gauge, type Registry } from 'prom-client'
 import type { Logger } from '../core/logger.js'
+import { isCluster, type RedisClient } from './redis-client.js'
 
 /**
  * What every Redis connection and every retried Redis operation reports to. While Redis is
  * away ioredis emits an error per reconnect attempt and a loop fails once per retry: both are
- * counted every time but logged once per state change (lost, then restored).
+ * counted every time but logged once per state change (lost, then restored). A Redis Cluster
+ * client is up while it serves every slot; a node of it failing is counted as an error of the role
+ * (the client moves to the promoted replica on its own).
  */
 export interface RedisHealth {
   /** Follows a connection's state under a role name (one role per connection of a node); returns it. */
-  watch(connection: Redis, role: string): Redis
+  watch<T extends RedisClient>(connection: T, role: string): T
   /** A retried operation failed: counted always, logged when it starts failing. */
   failed(operation: string, error: unknown): void
   /** A retried operation worked: logged when it had been failing. */
@@ -52,7 +54,7 @@ export class RedisHealthMonitor implements RedisHealth {
     }
   }
 
-  watch(connection: Redis, role: string): Redis {
+  watch<T extends RedisClient>(connection: T, role: string): T {
     let up = connection.status === 'ready'
     let lastError: unknown = null
     let attempts = 0
@@ -63,6 +65,11 @@ export class RedisHealthMonitor implements RedisHealth {
       // while down, every reconnect attempt errs: counted, and the transition to down logs the last one
       this.logger.debug({ role, err: error }, 'redis connection error')
     })
+    if (isCluster(connection))
+      connection.on('node error', (error: unknown, node: string) => {
+        this.metrics.errors.inc({ role })
+        this.logger.debug({ role, node, err: error }, 'redis cluster node error')
+      })
     connection.on('reconnecting', () => {
       attempts += 1
     })

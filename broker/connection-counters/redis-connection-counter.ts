@@ -1,23 +1,19 @@
-import type { Redis } from 'ioredis'
+import type { ChainableCommander } from 'ioredis'
+import { isCluster, type RedisClient } from '../../storage/redis-client.js'
 import type { RedisHealth } from '../../storage/redis-health.js'
 import type { ConnectionCounter } from './connection-counter.js'
 
 /**
- * KEYS: 1 the user's counts (hash node -> n), 2 the node's users (set)
- * ARGV: 1 node id, 2 user id, 3 delta. Returns the user's total over all nodes.
+ * KEYS: 1 the user's counts (hash node -> n). ARGV: 1 node id, 2 delta.
+ * Returns {this node's count, the user's total over all nodes}.
  */
 const CHANGE = `
-local n = redis.call('HINCRBY', KEYS[1], ARGV[1], ARGV[3])
-if n <= 0 then
-  redis.call('HDEL', KEYS[1], ARGV[1])
-  redis.call('SREM', KEYS[2], ARGV[2])
-else
-  redis.call('SADD', KEYS[2], ARGV[2])
-end
+local n = redis.call('HINCRBY', KEYS[1], ARGV[1], ARGV[2])
+if n <= 0 then redis.call('HDEL', KEYS[1], ARGV[1]) end
 local total = 0
 local counts = redis.call('HVALS', KEYS[1])
 for i = 1, #counts do total = total + tonumber(counts[i]) end
-return total
+return {n, total}
 `
 
 /** KEYS: 1 the user's counts. ARGV: 1 the dead node. Returns the user's remaining total. */
@@ -40,13 +36,19 @@ export interface RedisConnectionCounterOptions {
  * Per user, a hash of connection counts per node; per node, the set of users it counts and a
  * heartbeat key with a TTL. A node that crashes stops its heartbeat; any live node then forgets
  * its counts (and a restarted node with the same id forgets its own old ones at start).
+ * Every script, and every command, names one key, so all run on a Redis Cluster; the user's hash and
+ * the node's set are written by separate commands, in an order that never leaves a count the
+ * node's set does not name (changes of one user on this node run one at a time). `nodes` is
+ * global to the deployment, written only by the heartbeat and the reaper (not per connection).
  */
 export class RedisConnectionCounter implements ConnectionCounter {
   private heartbeat: NodeJS.Timeout | null = null
   private started = false
+  /** Per user, the tail of this node's changes to it: one at a time, so the set follows the count. */
+  private readonly changing = new Map<string, Promise<unknown>>()
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly options: RedisConnectionCounterOptions,
     private readonly health: RedisHealth
   ) {}
@@ -74,16 +76,35 @@ export class RedisConnectionCounter implements ConnectionCounter {
   }
 
   private async beat(): Promise<void> {
-    await this.redis
-      .multi()
-      .set(this.key('node', this.options.nodeId), '1', 'PX', this.options.heartbeatTtlMs)
-      .sadd(this.key('nodes'), this.options.nodeId)
-      .exec()
+    await Promise.all([
+      this.redis.set(this.key('node', this.options.nodeId), '1', 'PX', this.options.heartbeatTtlMs),
+      this.redis.sadd(this.key('nodes'), this.options.nodeId)
+    ])
   }
 
   private change(userId: string, delta: number): Promise<number> {
+    const previous = this.changing.get(userId) ?? Promise.resolve()
+    const done = previous.then(
+      () => this.apply(userId, delta),
+      () => this.apply(userId, delta)
+    )
+    this.changing.set(userId, done)
+    const forget = () => {
+      if (this.changing.get(userId) === done) this.changing.delete(userId)
+    }
+    done.then(forget, forget)
+    return done
+  }
+
+  /** The node's set names the user before its count rises, and stops naming it once the count is gone. */
+  private async apply(userId: string, delta: number): Promise<number> {
     const { nodeId } = this.options
-    return this.redis.eval(CHANGE, 2, this.key('connections', userId), this.key('node-users', nodeId), nodeId, userId, delta).then(Number)
+    const nodeUsers = this.key('node-users', nodeId)
+    // the set first: a count is never written that a reaper of this node could not find
+    if (delta > 0) await this.redis.sadd(nodeUsers, userId)
+    const [mine, total] = (await this.redis.eval(CHANGE, 1, this.key('connections', userId), nodeId, delta)) as number[]
+    if (Number(mine) <= 0) await this.redis.srem(nodeUsers, userId)
+    return Number(total)
   }
 
   increment(userId: string): Promise<number> {
@@ -97,14 +118,12 @@ export class RedisConnectionCounter implements ConnectionCounter {
   /** A user's hash holds only positive counts (CHANGE deletes the rest): any field means online. */
   async online(userIds: string[]): Promise<string[]> {
     if (userIds.length === 0) return []
-    const pipeline = this.redis.pipeline()
-    for (const userId of userIds) pipeline.hlen(this.key('connections', userId))
-    const replies = (await pipeline.exec()) ?? []
-    return userIds.filter((_, index) => {
-      const [error, fields] = replies[index] ?? [new Error('no reply'), 0]
-      if (error) throw error
-      return Number(fields) > 0
-    })
+    const keys = userIds.map((userId) => this.key('connections', userId))
+    // one pipeline on a single server; on a Cluster each hash is in its own slot: one command each, sent together
+    const fields = isCluster(this.redis)
+      ? await Promise.all(keys.map((key) => this.redis.hlen(key)))
+      : await pipelined(this.redis.pipeline(), keys)
+    return userIds.filter((_, index) => (fields[index] ?? 0) > 0)
   }
 
   async reapDeadNodes(): Promise<string[]> {
@@ -126,7 +145,8 @@ export class RedisConnectionCounter implements ConnectionCounter {
       const left = Number(await this.redis.eval(FORGET_NODE, 1, this.key('connections', userId), node))
       if (left === 0) offline.push(userId)
     }
-    await this.redis.multi().del(this.key('node-users', node)).srem(this.key('nodes'), node).exec()
+    await this.redis.del(this.key('node-users', node))
+    await this.redis.srem(this.key('nodes'), node)
     return offline
   }
 
@@ -135,4 +155,14 @@ export class RedisConnectionCounter implements ConnectionCounter {
     // if this fails, the heartbeat key still expires and other nodes reap our counts after the TTL
     await this.redis.del(this.key('node', this.options.nodeId)).catch((error: unknown) => this.health.failed('heartbeat-stop', error))
   }
+}
+
+async function pipelined(pipeline: ChainableCommander, keys: string[]): Promise<number[]> {
+  for (const key of keys) pipeline.hlen(key)
+  const replies = (await pipeline.exec()) ?? []
+  return keys.map((_, index) => {
+    const [error, fields] = replies[index] ?? [new Error('no reply'), 0]
+    if (error) throw error
+    return Number(fields)
+  })
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../../storage/redis-client.js'
 import type { RedisHealth } from '../../storage/redis-health.js'
 import type { LiveConnection } from './connection-registry.js'
 import { byConnectedAt, type ConnectionRegistry, type RegisteredConnection } from './connection-registry.js'
@@ -15,6 +15,7 @@ export interface RedisConnectionRegistryOptions {
  * run of each node id. An entry counts only while its node's heartbeat (`{prefix}node:{node}`,
  * kept by the connection counter) lives and its run is the node's current one; other entries
  * (a node that crashed, or an earlier run of a restarted node id) are deleted when read.
+ * Every command names one key: all run on a Redis Cluster.
  */
 export class RedisConnectionRegistry implements ConnectionRegistry {
   private readonly run = randomUUID()
@@ -24,7 +25,7 @@ export class RedisConnectionRegistry implements ConnectionRegistry {
   private announced: Promise<boolean>
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly options: RedisConnectionRegistryOptions,
     private readonly health: RedisHealth
   ) {

@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis'
 import { RateLimiterRedis } from 'rate-limiter-flexible'
+import type { RedisClient } from '../../storage/redis-client.js'
 import { FlexibleRateLimiter } from './flexible-rate-limiter.js'
 import type { RateLimits } from './rate-limiter.js'
 
@@ -9,7 +9,7 @@ import type { RateLimits } from './rate-limiter.js'
  * Keys expire with their window.
  */
 export class RedisRateLimiter extends FlexibleRateLimiter {
-  constructor(redis: Redis, prefix: string, limits: RateLimits) {
+  constructor(redis: RedisClient, prefix: string, limits: RateLimits) {
     super(
       limits,
       (kind, spec) =>

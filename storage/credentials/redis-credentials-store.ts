@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis'
 import { MqchatError } from '../../core/errors.js'
+import type { RedisClient } from '../redis-client.js'
 import { type ApiKeyRecord, type CredentialsStore, NO_CREDENTIALS, type UserCredentials } from './credentials-store.js'
 
 /**
@@ -9,10 +9,12 @@ import { type ApiKeyRecord, type CredentialsStore, NO_CREDENTIALS, type UserCred
  *   {prefix}{cred:<userId>}:jti:<j>  '' with a TTL until the logged-out token expires
  *   {prefix}banned                   set of banned users
  *   {prefix}apikey:<id>              hash: record (JSON without revokedAt), revokedAt;  {prefix}apikeys: set of ids
+ * `banned` and `apikeys` are global to the deployment, written only by admin actions (never on the
+ * send path or a CONNECT), each in its own command.
  */
 export class RedisCredentialsStore implements CredentialsStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string
   ) {}
 

@@ -53,6 +53,27 @@ export function describeReadStateContract(name: string, makeHarness: () => Promi
       expect(await ctx.store.recordedSeq('r10')).toBe(0)
     })
 
+    it('answers records of many rooms made at once each for itself, a gap refused alone, all durable', async () => {
+      await ctx.store.record('r0', [message(1, 'alice')])
+      const rooms = Array.from({ length: 20 }, (_, i) => `r${i}`)
+      const answers = await Promise.all(
+        rooms.map((room, i) =>
+          i === 0
+            ? ctx.store.record(room, [message(3, 'alice')])
+            : ctx.store.record(room, [message(1, 'alice'), message(2, 'carol', ['bob'])])
+        )
+      )
+      expect(answers).toEqual(rooms.map((_, i) => i !== 0))
+      await ctx.restart()
+      expect(await ctx.store.recordedSeq('r0')).toBe(1)
+      expect(await ctx.store.counts('bob', 'r0')).toEqual({ readSeq: 0, unread: 1, mentions: 0 })
+      for (const room of rooms.slice(1)) {
+        expect(await ctx.store.recordedSeq(room)).toBe(2)
+        expect(await ctx.store.counts('bob', room)).toEqual({ readSeq: 0, unread: 2, mentions: 1 })
+        expect((await ctx.store.counts('carol', room)).unread).toBe(1)
+      }
+    })
+
     it('lists the readers of a room in user id order', async () => {
       await ctx.store.markRead('carol', 'r1', 2)
       await ctx.store.markRead('alice', 'r1', 5)

@@ -107,6 +107,11 @@ export class ReadTracker {
     return { lastSeq, ...(await this.deps.store.counts(userId, room)) }
   }
 
+  /** `summary` of each room, in the order given. */
+  summaries(userId: string, rooms: readonly string[]): Promise<RoomReadSummary[]> {
+    return Promise.all(rooms.map((room) => this.summary(userId, room)))
+  }
+
   /** Moves the user's pointer forward to `seq` (no further than the room's last seq). */
   async markRead(userId: string, room: string, seq: number): Promise<ReadMark> {
     const lastSeq = await this.deps.chatLog.lastSeq(room)

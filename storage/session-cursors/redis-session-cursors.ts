@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../redis-client.js'
 import type { SessionCursors } from './session-cursors.js'
 
 /** HSET only where the new value wins: ARGV = mode ('init' | 'advance'), then room, seq pairs. */
@@ -13,10 +13,10 @@ end
 return 0
 `
 
-/** One hash per session: `{prefix}cursors:{sessionId}` room -> seq. */
+/** One hash per session: `{prefix}cursors:{sessionId}` room -> seq. Every command names that one key: any slot of a Redis Cluster. */
 export class RedisSessionCursors implements SessionCursors {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string
   ) {}
 

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis'
+import { isCluster, type RedisClient } from '../../storage/redis-client.js'
 
 /**
  * Kills the connection named `name` (CLIENT SETNAME) and runs `meanwhile` in the same
@@ -22,4 +23,23 @@ export async function killNamedConnection(
   const replies = (await transaction.exec()) ?? []
   for (const [error] of replies) if (error) throw error
   return ids.length
+}
+
+/**
+ * `killNamedConnection` on the node that holds the connection: on a Redis Cluster, each node is
+ * asked in turn, and `meanwhile` runs in the transaction of the node where it is killed (a PUBLISH
+ * there reaches the whole Cluster, while the connection is gone).
+ */
+export async function killNamedConnectionAnywhere(
+  admin: RedisClient,
+  name: string,
+  meanwhile?: (transaction: ReturnType<Redis['multi']>) => void
+): Promise<number> {
+  if (!isCluster(admin)) return killNamedConnection(admin, name, meanwhile)
+  await admin.ping()
+  for (const node of admin.nodes('all')) {
+    const list = (await node.call('CLIENT', 'LIST')) as string
+    if (list.split('\n').some((row) => row.includes(` name=${name} `))) return killNamedConnection(node, name, meanwhile)
+  }
+  return 0
 }

@@ -3,17 +3,22 @@ import mqtt from 'mqtt'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestCluster, type TestCluster } from '../helpers/cluster.js'
 import { connectClient, eventually, type TestClient, wrap } from '../helpers/mqtt.js'
+import type { TestRedisCluster } from '../helpers/redis-cluster.js'
+import type { TestRedis } from '../helpers/redis-server.js'
 import { restClient } from '../helpers/rest.js'
 
-describe('cluster: broker nodes over Redis, history and accounts in MongoDB', () => {
-  let cluster: TestCluster
+describe.each([
+  { redis: 'a single Redis', redisCluster: false },
+  { redis: 'a Redis Cluster', redisCluster: true }
+])('cluster: broker nodes over $redis, history and accounts in MongoDB', ({ redisCluster }) => {
+  let cluster: TestCluster<TestRedis | TestRedisCluster>
   let nodes: Awaited<ReturnType<TestCluster['start']>>[]
   let bridge: Awaited<ReturnType<TestCluster['start']>>
   let rest: ReturnType<typeof restClient>
   const clients: TestClient[] = []
 
   beforeAll(async () => {
-    cluster = await startTestCluster({ MQCHAT_RATE_LIMIT_PER_SECOND: '0' })
+    cluster = await startTestCluster({ MQCHAT_RATE_LIMIT_PER_SECOND: '0' }, { redisCluster })
     nodes = [await cluster.start('broker'), await cluster.start('broker'), await cluster.start('broker')]
     bridge = await cluster.start('bridge')
     rest = restClient(bridge.httpUrl)

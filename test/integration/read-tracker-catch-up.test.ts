@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ChatLog, NewMessage } from '../../storage/chat-log/chat-log.js'
 import { LevelChatLog } from '../../storage/chat-log/level-chat-log.js'
 import { RedisChatLog } from '../../storage/chat-log/redis-chat-log.js'
+import { RedisKeyspace } from '../../storage/chat-log/redis-keyspace.js'
 import { LevelHistoryStore } from '../../storage/history/level-history-store.js'
 import { openLevel, type StringLevel } from '../../storage/level.js'
 import { LevelReadStateStore } from '../../storage/read-pointers/level-read-state-store.js'
@@ -92,7 +93,7 @@ describeCatchUp('Redis', async () => {
   const chatLog = new RedisChatLog(connection, { prefix, claimIdleMs: 30_000 }, testRedisHealth())
   return {
     chatLog,
-    store: new RedisReadStateStore(connection, prefix),
+    store: new RedisReadStateStore(connection, new RedisKeyspace(prefix, 16), 10_000),
     async close() {
       await chatLog.close()
       connection.disconnect()

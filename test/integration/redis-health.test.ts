@@ -44,14 +44,15 @@ describe('Redis health: connection state, retries and heartbeats while Redis is 
     // reconnect every 20 ms: many attempts while the server is down
     const connection = health.watch(new Redis({ path: redis.socket, maxRetriesPerRequest: 1, retryStrategy: () => 20 }), 'commands')
     const prefix = `h${randomUUID()}:`
-    const log = new RedisChatLog(connection, { prefix, blockSliceMs: 100 }, health)
+    const log = new RedisChatLog(connection, { prefix }, health)
     const counter = new RedisConnectionCounter(connection, { prefix, nodeId: 'n1', heartbeatTtlMs: 150 }, health)
     try {
       const tailed: Envelope[] = []
       await log.tail(({ envelope }) => tailed.push(envelope))
+      await log.follow('r')
       expect(await counter.reapDeadNodes()).toEqual([])
       const up = async (role: string) => (await health.metrics.up.get()).values.find((v) => v.labels.role === role)?.value
-      await until(async () => (await up('chat-log-tail')) === 1)
+      await until(async () => (await up('room-feed')) === 1)
       expect(await up('commands')).toBe(1)
 
       let attempts = 0
@@ -59,28 +60,25 @@ describe('Redis health: connection state, retries and heartbeats while Redis is 
         attempts += 1
       })
       await redis.kill()
-      await until(async () => attempts >= 5 && (await up('commands')) === 0 && (await up('chat-log-tail')) === 0)
+      await until(async () => attempts >= 5 && (await up('commands')) === 0 && (await up('room-feed')) === 0)
       const failures = async (operation: string) =>
         (await health.metrics.failures.get()).values.find((v) => v.labels.operation === operation)?.value ?? 0
-      await until(async () => (await failures('chat-log-tail')) >= 2 && (await failures('heartbeat')) >= 2)
+      await until(async () => (await failures('heartbeat')) >= 2)
 
       await redis.restart()
-      await until(async () => (await up('commands')) === 1 && (await up('chat-log-tail')) === 1)
-      // the tail resumes where it was: a message appended now is delivered
+      await until(async () => (await up('commands')) === 1 && (await up('room-feed')) === 1)
+      // the followed room's feed is subscribed again: a message appended now is delivered
       await log.append({ room: 'r', id: 'm1', from: 'alice', body: 'after the outage', type: 'text' })
       await until(() => tailed.length === 1)
-      await until(() => lines.some((l) => l.operation === 'chat-log-tail' && l.msg === 'redis operation recovered'))
+      await until(() => lines.some((l) => l.operation === 'heartbeat' && l.msg === 'redis operation recovered'))
 
       const about = (role: string, msg: string) => lines.filter((l) => l.role === role && l.msg === msg).length
       expect([about('commands', 'redis connection lost; reconnecting'), about('commands', 'redis connection restored')]).toEqual([1, 1])
-      expect([about('chat-log-tail', 'redis connection lost; reconnecting'), about('chat-log-tail', 'redis connection restored')]).toEqual([
-        1, 1
-      ])
+      expect([about('room-feed', 'redis connection lost; reconnecting'), about('room-feed', 'redis connection restored')]).toEqual([1, 1])
       const failing = (operation: string) => lines.filter((l) => l.operation === operation && l.msg === 'redis operation failed; retrying')
-      expect(failing('chat-log-tail')).toHaveLength(1)
       expect(failing('heartbeat')).toHaveLength(1)
       expect((await health.metrics.errors.get()).values.find((v) => v.labels.role === 'commands')?.value).toBeGreaterThanOrEqual(5)
-      expect(await registry.metrics()).toMatch(/mqchat_redis_up\{role="chat-log-blocking"\} [01]/)
+      expect(await registry.metrics()).toMatch(/mqchat_redis_up\{role="room-feed"\} [01]/)
     } finally {
       await counter.close()
       await log.close()
