@@ -5,6 +5,7 @@ import { MqchatError, unknownRoom } from '../../core/errors.js'
 import { ID_PATTERN } from '../../core/ids.js'
 import type { Room } from '../../storage/accounts/accounts-store.js'
 import { roomForMember } from '../../storage/accounts/room-access.js'
+import type { RoomReadSummary } from '../../storage/read-pointers/read-tracker.js'
 import type { ApiDeps } from '../deps.js'
 import { currentUser } from '../middleware/authenticate.js'
 import { answer } from '../openapi/answer.js'
@@ -44,15 +45,17 @@ export function roomRoutes({ accounts, chat, rateLimiter, readTracker }: ApiDeps
   router.get('/', async (req, res) => {
     const { limit, cursor } = validate(listRoomsSchema, req.query)
     // one more than the page tells whether another page follows
-    const ids = await accounts.roomsOf(currentUser(res.locals), { after: cursor, limit: limit + 1 })
-    const page = ids.slice(0, limit)
     const me = currentUser(res.locals)
-    const rooms = await Promise.all(page.map((id) => accounts.getRoom(id)))
+    // one query for the page's rooms (one more tells whether another page follows), one batch of counters
+    const found = await accounts.roomPageOf(me, { after: cursor, limit: limit + 1 })
+    const rooms = found.slice(0, limit)
     // counters, not counting: a room's cost is the same for 1 and for 100,000 unread messages
-    const withCounts = await Promise.all(
-      rooms.filter((room) => room !== null).map(async (room) => ({ ...room, ...(await readTracker.summary(me, room.id)) }))
+    const summaries = await readTracker.summaries(
+      me,
+      rooms.map((room) => room.id)
     )
-    const next = ids.length > limit ? page.at(-1) : undefined
+    const withCounts = rooms.map((room, i) => ({ ...room, ...(summaries[i] as RoomReadSummary) }))
+    const next = found.length > limit ? rooms.at(-1)?.id : undefined
     answer(res, roomPageSchema, { rooms: withCounts, ...(next ? { next } : {}) })
   })
 

@@ -29,7 +29,7 @@ export interface Room {
  * - `createUser` and `createRoom` fail with a `conflict` MqchatError when the id exists; user ids
  *   are unique ignoring letter case (`Alice` and `alice` cannot both exist).
  * - `addMember` / `removeMember` are idempotent and report whether they changed anything.
- * - `roomsOf(user)` and `getRoom(id).members` always agree.
+ * - `roomsOf(user)`, `roomPageOf(user)` and `getRoom(id).members` always agree.
  */
 export interface AccountsStore {
   /** Fails with `conflict` also when the id differs from an existing one only in letter case. */
@@ -47,6 +47,8 @@ export interface AccountsStore {
   deleteRoom(id: string): Promise<boolean>
   /** Room ids the user is a member of, in id order; with a page, those after `after`, at most `limit`. */
   roomsOf(userId: string, page?: RoomsPage): Promise<string[]>
+  /** The same page as `roomsOf`, as whole rooms: one query (`GET /v1/rooms`), not one per room. */
+  roomPageOf(userId: string, page?: RoomsPage): Promise<Room[]>
   addMember(roomId: string, userId: string): Promise<boolean>
   removeMember(roomId: string, userId: string): Promise<boolean>
   close(): Promise<void>

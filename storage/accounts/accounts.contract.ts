@@ -48,6 +48,12 @@ export function describeAccountsContract(name: string, makeHarness: () => Promis
       expect(await ctx.store.roomsOf('alice', { after: 'r2', limit: 2 })).toEqual(['r3', 'r4'])
       expect(await ctx.store.roomsOf('alice', { after: 'r4', limit: 2 })).toEqual(['r5'])
       expect(await ctx.store.roomsOf('alice', { after: 'r5' })).toEqual([])
+      const ids = async (page: Promise<{ id: string }[]>) => (await page).map((r) => r.id)
+      expect(await ids(ctx.store.roomPageOf('alice'))).toEqual(['r1', 'r2', 'r3', 'r4', 'r5'])
+      expect(await ids(ctx.store.roomPageOf('alice', { after: 'r2', limit: 2 }))).toEqual(['r3', 'r4'])
+      expect(await ids(ctx.store.roomPageOf('alice', { after: 'r5' }))).toEqual([])
+      const [first] = await ctx.store.roomPageOf('alice', { limit: 1 })
+      expect(first).toEqual(await ctx.store.getRoom('r1'))
     })
 
     it('creates rooms once, with their members', async () => {
@@ -68,6 +74,7 @@ export function describeAccountsContract(name: string, makeHarness: () => Promis
       expect(await ctx.store.removeMember('r2', 'bob')).toBe(true)
       expect(await ctx.store.removeMember('r2', 'bob')).toBe(false)
       expect(await ctx.store.roomsOf('bob')).toEqual(['r1'])
+      expect((await ctx.store.roomPageOf('bob')).map((r) => [r.id, r.members.sort()])).toEqual([['r1', ['alice', 'bob']]])
       expect((await ctx.store.getRoom('r2'))?.members).toEqual(['alice'])
       expect(await ctx.store.roomsOf('nobody')).toEqual([])
     })

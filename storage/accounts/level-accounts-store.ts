@@ -104,6 +104,11 @@ export class LevelAccountsStore implements AccountsStore {
     return keys.map((key) => key.slice(`ur!${userId}!`.length))
   }
 
+  async roomPageOf(userId: string, page: RoomsPage = {}): Promise<Room[]> {
+    const rooms = await Promise.all((await this.roomsOf(userId, page)).map((id) => this.getRoom(id)))
+    return rooms.filter((room) => room !== null)
+  }
+
   addMember(roomId: string, userId: string): Promise<boolean> {
     return this.serialize(async () => {
       if ((await this.db.get(`m!${roomId}!${userId}`)) !== undefined) return false

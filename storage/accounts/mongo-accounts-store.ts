@@ -80,10 +80,20 @@ export class MongoAccountsStore implements AccountsStore {
   }
 
   async roomsOf(userId: string, page: RoomsPage = {}): Promise<string[]> {
-    const filter = page.after === undefined ? { members: userId } : { members: userId, _id: { $gt: page.after } }
-    const cursor = this.rooms.find(filter, { projection: { _id: 1 } }).sort({ _id: 1 })
-    const docs = await (page.limit ? cursor.limit(page.limit) : cursor).toArray()
+    const docs = await this.findRoomsOf(userId, page, { _id: 1 })
     return docs.map((doc) => doc._id)
+  }
+
+  async roomPageOf(userId: string, page: RoomsPage = {}): Promise<Room[]> {
+    const docs = await this.findRoomsOf(userId, page)
+    return docs.map((doc) => withId(doc) as Room)
+  }
+
+  /** On the `members` index; on a sharded cluster this one query is sent to every shard of `rooms`. */
+  private findRoomsOf(userId: string, page: RoomsPage, projection?: { _id: 1 }) {
+    const filter = page.after === undefined ? { members: userId } : { members: userId, _id: { $gt: page.after } }
+    const cursor = this.rooms.find(filter, projection ? { projection } : {}).sort({ _id: 1 })
+    return (page.limit ? cursor.limit(page.limit) : cursor).toArray()
   }
 
   async addMember(roomId: string, userId: string): Promise<boolean> {

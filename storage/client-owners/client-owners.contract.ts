@@ -9,15 +9,29 @@ export function describeClientOwnersContract(name: string, makeHarness: () => Pr
   describe(`ClientOwners contract: ${name}`, () => {
     const ctx = useStore(makeHarness)
 
+    const holder = async (clientId: string, owner: string) => (await ctx.store.claim(clientId, owner)).holder
+
     it('the first claimant owns an id; others get the owner back; the owner renews', async () => {
-      expect(await ctx.store.claim('phone', 'alice')).toBe('alice')
-      expect(await ctx.store.claim('phone', 'bob')).toBe('alice')
-      expect(await ctx.store.claim('phone', 'alice')).toBe('alice')
-      expect(await ctx.store.claim('laptop', 'bob')).toBe('bob')
+      expect(await holder('phone', 'alice')).toBe('alice')
+      expect(await holder('phone', 'bob')).toBe('alice')
+      expect(await holder('phone', 'alice')).toBe('alice')
+      expect(await holder('laptop', 'bob')).toBe('bob')
+    })
+
+    it('stateKept: false until a claim keeps state, then true for every later claim; a refused claim changes nothing', async () => {
+      expect(await ctx.store.claim('watch', 'alice')).toEqual({ holder: 'alice', stateKept: false })
+      expect(await ctx.store.claim('watch', 'alice')).toEqual({ holder: 'alice', stateKept: false })
+      expect(await ctx.store.claim('watch', 'bob', true)).toEqual({ holder: 'alice', stateKept: false })
+      expect(await ctx.store.claim('watch', 'alice', true)).toEqual({ holder: 'alice', stateKept: true })
+      expect(await ctx.store.claim('watch', 'alice')).toEqual({ holder: 'alice', stateKept: true })
+      expect(await ctx.store.claim('watch', 'bob')).toEqual({ holder: 'alice', stateKept: true })
+      await ctx.restart()
+      expect(await ctx.store.claim('watch', 'alice')).toEqual({ holder: 'alice', stateKept: true })
+      expect(await ctx.store.claim('desk', 'carol', true)).toEqual({ holder: 'carol', stateKept: true })
     })
 
     it('exactly one of concurrent claimants wins, and everyone hears the same winner', async () => {
-      const owners = await Promise.all(Array.from({ length: 20 }, (_, i) => ctx.store.claim('contested', `user${i}`)))
+      const owners = await Promise.all(Array.from({ length: 20 }, (_, i) => holder('contested', `user${i}`)))
       expect(new Set(owners).size).toBe(1)
       expect(owners[0]).toMatch(/^user\d+$/)
     })
@@ -25,9 +39,9 @@ export function describeClientOwnersContract(name: string, makeHarness: () => Pr
     it('ownership survives a restart and lapses after the ttl', async () => {
       await ctx.store.claim('tablet', 'alice')
       await ctx.restart()
-      expect(await ctx.store.claim('tablet', 'bob')).toBe('alice')
+      expect(await holder('tablet', 'bob')).toBe('alice')
       await new Promise((resolve) => setTimeout(resolve, CLIENT_OWNER_TTL_SECONDS * 1000 + 200))
-      expect(await ctx.store.claim('tablet', 'bob')).toBe('bob')
+      expect(await holder('tablet', 'bob')).toBe('bob')
     })
   })
 }

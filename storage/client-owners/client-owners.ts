@@ -8,11 +8,27 @@
  *   and every claim answers the owner that holds the id afterwards.
  * - A claim by the owner renews the ownership; an id unclaimed for `ttlSeconds` is free again.
  * - Ownership survives a restart.
+ * - `stateKept` is sticky while the id is owned: once a claim said the session keeps state, every
+ *   later claim answers true; a refused claim changes nothing. Records written before the flag
+ *   existed answer true (they may have state).
  */
 export interface ClientOwners {
-  /** Claims `clientId` for `owner` if it is free or already theirs; resolves with the owner that holds it now. */
-  claim(clientId: string, owner: string): Promise<string>
+  /**
+   * Claims `clientId` for `owner` if it is free or already theirs. `keepsState`: this connection may
+   * store something under the id (a persistent session, a will, an inbound QoS 2 message).
+   */
+  claim(clientId: string, owner: string, keepsState?: boolean): Promise<ClientIdClaim>
   close(): Promise<void>
+}
+
+export interface ClientIdClaim {
+  /** The owner that holds the id now (the claimant when the claim succeeded). */
+  holder: string
+  /**
+   * Whether anything may be stored under the id: false only for ids whose every connection so far
+   * was a clean session without a will or QoS 2 state, so a clean connect has nothing to wipe.
+   */
+  stateKept: boolean
 }
 
 /** The owner recorded for connections without a token (anonymous generic-topic clients). */

@@ -66,7 +66,8 @@ export class MongoHistoryStore implements HistoryStore {
     }
     if (refs.length > 0) {
       await this.relations.bulkWrite(
-        refs.map((ref) => ({ replaceOne: { filter: { _id: ref._id }, replacement: ref, upsert: true } })),
+        // the room in the filter: on a sharded `relations` an upsert must name the shard key (README, Sharded MongoDB)
+        refs.map((ref) => ({ replaceOne: { filter: { _id: ref._id, room: ref.room }, replacement: ref, upsert: true } })),
         { ordered: false }
       )
     }

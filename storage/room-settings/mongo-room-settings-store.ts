@@ -16,12 +16,17 @@ export class MongoRoomSettingsStore implements RoomSettingsStore {
   }
 
   async get(userId: string, roomId: string): Promise<RoomSettings> {
-    const doc = await this.settings.findOne({ _id: `${roomId}\n${userId}` })
+    // the room in every filter: on a sharded `room_settings` ({room: 'hashed'}) it sends the query to one shard
+    const doc = await this.settings.findOne({ _id: `${roomId}\n${userId}`, room: roomId })
     return { ...DEFAULT_ROOM_SETTINGS, ...(doc ? { muted: doc.muted } : {}) }
   }
 
   async set(userId: string, roomId: string, settings: RoomSettings): Promise<RoomSettings> {
-    await this.settings.replaceOne({ _id: `${roomId}\n${userId}` }, { room: roomId, user: userId, ...settings }, { upsert: true })
+    await this.settings.replaceOne(
+      { _id: `${roomId}\n${userId}`, room: roomId },
+      { room: roomId, user: userId, ...settings },
+      { upsert: true }
+    )
     return settings
   }
 
