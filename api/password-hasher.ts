@@ -1,10 +1,12 @@
 import { Worker } from 'node:worker_threads'
 import { MqchatError } from '../core/errors.js'
+import { sourcePath } from '../core/source-root.js'
 
 type Job = { op: 'hash'; password: string } | { op: 'verify'; password: string; stored: string }
 type Reply = { id: number; ok: true; result: string | boolean } | { id: number; ok: false; error: string }
 
-const WORKER_URL = new URL('./password-worker.mjs', import.meta.url)
+// plain JavaScript, read from the sources also by a compiled server (npm run build)
+const WORKER_URL = sourcePath('api/password-worker.mjs')
 
 /**
  * Password hashing on ONE dedicated worker thread with a bounded queue. A login or registration

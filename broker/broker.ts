@@ -4,16 +4,23 @@ import type { Registry } from 'prom-client'
 import type { Logger } from '../core/logger.js'
 import type { Envelope } from '../core/message.js'
 import type { TokenRevocations, TokenService } from '../core/tokens.js'
-import { chatRoomOf, topics } from '../core/topics.js'
+import { chatRoomOf, roomOfFilter, topics } from '../core/topics.js'
 import type { AccountsStore } from '../storage/accounts/accounts-store.js'
 import type { ChatLog } from '../storage/chat-log/chat-log.js'
 import type { ClientOwners } from '../storage/client-owners/client-owners.js'
 import type { HistoryStore } from '../storage/history/history-store.js'
 import type { ReadTracker } from '../storage/read-pointers/read-tracker.js'
+import type { SessionActivity } from '../storage/session-activity/session-activity.js'
 import type { SessionCursors } from '../storage/session-cursors/session-cursors.js'
-import { onBrokerError, publishPacket } from './aedes/client-internals.js'
+import { skipStatelessWipes, type WipeablePersistence } from './aedes/clean-sessions.js'
+import { onBrokerError } from './aedes/client-internals.js'
+import { encodeOnce, framedPublish } from './aedes/encode-once.js'
+import { fastPubacks } from './aedes/puback-fast-path.js'
 import { type AdaptablePersistence, adaptPersistence } from './aedes/session-persistence.js'
+import { type RemovablePersistence, removeStoredSession } from './aedes/session-removal.js'
+import type { StoredSessions } from './aedes/stored-sessions.js'
 import { createSubscribeGuard } from './aedes/subscribe-guard.js'
+import { trimParser } from './aedes/trim-parser.js'
 import { type ChatPipeline, type ChatPipelineOptions, createChatPipeline } from './chat-pipeline.js'
 import type { ConnectionCounter } from './connection-counters/connection-counter.js'
 import type { ConnectionRegistry } from './connection-registries/connection-registry.js'
@@ -30,6 +37,7 @@ import { createPresenceTracker, type RetainedSource } from './presence.js'
 import type { RateLimiter } from './rate-limiters/rate-limiter.js'
 import type { RevocationFeed } from './revocation-feeds/revocation-feed.js'
 import { LiveTokens } from './revocations.js'
+import { SessionExpiry } from './session-expiry.js'
 import { SessionReplay } from './session-replay.js'
 import { type Emitter, SplitEmitter } from './split-emitter.js'
 import { SessionSubscriptions } from './subscription-limits.js'
@@ -42,10 +50,17 @@ export interface BrokerDeps {
   tokens: TokenService
   rateLimiter: RateLimiter
   /** An async Aedes persistence (aedes-persistence 11 interface). */
-  persistence: AdaptablePersistence & RetainedSource & { setup(broker: unknown): Promise<void> }
+  persistence: AdaptablePersistence &
+    WipeablePersistence &
+    RemovablePersistence &
+    RetainedSource & { setup(broker: unknown): Promise<void> }
   /** The cluster's mqemitter (mqemitter-redis); one node needs none. Chat messages never travel on it. */
   mq?: Emitter
   cursors: SessionCursors
+  /** When each persistent session was last seen; unused ones expire (`sessionExpiryMs`). */
+  sessionActivity: SessionActivity
+  /** The persistent sessions the persistence holds (to adopt those stored before expiry existed). */
+  storedSessions?: StoredSessions
   clientOwners: ClientOwners
   membershipFeed: MembershipFeed
   /** Token revocations made anywhere: open connections of revoked tokens are closed. */
@@ -72,6 +87,10 @@ export type MqchatBrokerOptions = BrokerOptions &
     connectTimeoutMs: number
     /** Aedes heartbeat: wills of a node silent 3 heartbeats are published, checked every 4. */
     heartbeatMs: number
+    /** A persistent session with no connection this long is removed (MQCHAT_SESSION_EXPIRY). */
+    sessionExpiryMs: number
+    /** How often connected sessions are marked seen and expired ones swept (well under the expiry). */
+    sessionSweepMs: number
   }
 
 export interface MqchatBroker {
@@ -91,7 +110,13 @@ export async function createBroker(deps: BrokerDeps, options: MqchatBrokerOption
   const logger = deps.logger.child({ component: 'broker' })
   const directory = new UserDirectory(
     async (roomId) => (await deps.accounts.getRoom(roomId))?.members ?? [],
-    (roomId, err) => logger.warn({ err, roomId }, 'room members could not be read; presence of its members is withheld')
+    (roomId, err) => logger.warn({ err, roomId }, 'room members could not be read; presence of its members is withheld'),
+    // SPEC §10: this node is fed exactly the rooms of the users connected here
+    {
+      follow: (roomId) =>
+        deps.chatLog.follow(roomId).catch((err: unknown) => logger.error({ err, roomId }, 'live feed of the room did not start')),
+      unfollow: (roomId) => deps.chatLog.unfollow(roomId)
+    }
   )
   const identities = new WeakMap<Client, Identity>()
   const metrics = createBrokerMetrics(deps.registry)
@@ -114,6 +139,7 @@ export async function createBroker(deps: BrokerDeps, options: MqchatBrokerOption
     }
   }
   const persistence = adaptPersistence(deps.persistence, (err) => logger.warn({ err }, 'retained messages could not be read'))
+  const cleanSessions = skipStatelessWipes(persistence)
   const sessionSubscriptions = new SessionSubscriptions(options.maxSubscriptions)
   const subscribeGuard = createSubscribeGuard(persistence, {
     maxFiltersPerSubscribe: options.maxFiltersPerSubscribe,
@@ -133,6 +159,9 @@ export async function createBroker(deps: BrokerDeps, options: MqchatBrokerOption
     preConnect(client, packet, callback) {
       preConnect(client, packet)
       subscribeGuard.watch(client)
+      encodeOnce(client)
+      fastPubacks(client)
+      trimParser(client)
       callback(null, true)
     },
     authenticate(client, _username, password, callback) {
@@ -156,7 +185,11 @@ export async function createBroker(deps: BrokerDeps, options: MqchatBrokerOption
         .catch(hookFailed)
     },
     authorizeSubscribe(client, subscription, callback) {
-      callback(null, subscribeGuard.authorize(client, subscription) ? subscription : null)
+      if (!subscribeGuard.authorize(client, subscription)) return callback(null, null)
+      // a room joined while connected is followed in the background: SUBACK once this node is fed it
+      const room = roomOfFilter(subscription.topic)
+      if (room === null) return callback(null, subscription)
+      directory.roomReady(room).then(() => callback(null, subscription))
     },
     authorizeForward(client, packet) {
       if (!mayReceive(ctx, identities.get(client), packet.topic)) return null
@@ -186,6 +219,7 @@ export async function createBroker(deps: BrokerDeps, options: MqchatBrokerOption
     liveTokens: new LiveTokens(deps.revocations, logger, deps.connectionRegistry),
     accounts: deps.accounts,
     clientOwners: deps.clientOwners,
+    cleanSessions,
     readTracker: deps.readTracker,
     metrics,
     rateLimiter: deps.rateLimiter,
@@ -199,6 +233,18 @@ export async function createBroker(deps: BrokerDeps, options: MqchatBrokerOption
     )
   }
   const replay = ctx.replay
+  const expiry = new SessionExpiry(
+    {
+      aedes,
+      activity: deps.sessionActivity,
+      cursors: deps.cursors,
+      removeStoredSession: (clientId) => removeStoredSession(persistence, clientId),
+      storedSessions: deps.storedSessions,
+      logger,
+      registry: deps.registry
+    },
+    { expiryMs: options.sessionExpiryMs, intervalMs: options.sessionSweepMs, batchSize: 200, maxBatches: 10, holder: aedes.id }
+  )
 
   aedes.on('clientError', (client, error) => logger.debug({ clientId: client.id, err: error.message }, 'client error'))
   aedes.on('connectionError', (client, error) => logger.debug({ clientId: client.id, err: error.message }, 'connection error'))
@@ -223,9 +269,10 @@ export async function createBroker(deps: BrokerDeps, options: MqchatBrokerOption
   })
 
   await aedes.listen()
-  // every node delivers chat messages from its own tail of the log: one order, seq order, everywhere
+  // every node delivers chat messages from its own tail of the log: one order, seq order, everywhere.
+  // The tail holds the rooms this node follows (the directory's rooms, followed before CONNACK)
   const stopTail = await deps.chatLog.tail(({ envelope, payload }) => {
-    mq.emitLocal(publishPacket(aedes, topics.roomMessages(envelope.room), Buffer.from(payload), 1))
+    mq.emitLocal(framedPublish(aedes, topics.roomMessages(envelope.room), Buffer.from(payload)))
   })
   await deps.membershipFeed.subscribe(membershipSync(directory, deps.accounts, logger))
   await deps.revocationFeed.subscribe(
@@ -249,6 +296,7 @@ export async function createBroker(deps: BrokerDeps, options: MqchatBrokerOption
   await sweep()
   const sweeper = setInterval(sweep, options.presenceSweepMs)
   sweeper.unref()
+  expiry.start()
 
   return {
     aedes,
@@ -271,6 +319,7 @@ export async function createBroker(deps: BrokerDeps, options: MqchatBrokerOption
       await persistence.closeRetainedReads()
       stopTail()
       await replay.flush()
+      await expiry.stop()
       await deps.connectionCounter.close()
     }
   }

@@ -4,6 +4,7 @@ import type { TokenService } from '../core/tokens.js'
 import type { AccountsStore } from '../storage/accounts/accounts-store.js'
 import type { ClientOwners } from '../storage/client-owners/client-owners.js'
 import type { ReadTracker } from '../storage/read-pointers/read-tracker.js'
+import type { CleanSessions } from './aedes/clean-sessions.js'
 import type { ChatPipeline } from './chat-pipeline.js'
 import type { UserDirectory } from './directory.js'
 import type { BrokerMetrics } from './metrics.js'
@@ -39,6 +40,8 @@ export interface BrokerContext {
   accounts: AccountsStore
   /** Which user each client id belongs to (client-id takeover is refused). */
   clientOwners: ClientOwners
+  /** Connections whose client id has nothing stored: Aedes's session wipes are skipped for them. */
+  cleanSessions: CleanSessions
   /** Read pointers: a `read` receipt moves the sender's. */
   readTracker: ReadTracker
   metrics: BrokerMetrics

@@ -55,9 +55,10 @@ export class SessionReplay {
   ) {}
 
   /** At CONNECT, before subscriptions are restored: persistent sessions hold live chat until replayed. */
-  async connected(client: Client, userId: string): Promise<void> {
+  async connected(client: Client, userId: string, nothingStored = false): Promise<void> {
     if (client.clean) {
-      await this.deps.cursors.clear(client.id)
+      // cursors are kept only for persistent sessions: an id that never had one has none to clear
+      if (!nothingStored) await this.deps.cursors.clear(client.id)
       return
     }
     this.sessions.set(client, { userId, ready: false, rooms: new Map() })

@@ -1,4 +1,5 @@
 import { chatRoomOf } from '../core/topics.js'
+import { DISCARD_TOPIC } from './context.js'
 
 /** What an emitter hands its subscribers: a packet with a topic, and what Aedes put on it. */
 export type EmittedPacket = { topic: string } & Record<string, unknown>
@@ -49,7 +50,16 @@ export class SplitEmitter implements Emitter {
     else this.both((emitter, next) => emitter.removeListener(topic, listener, next), done)
   }
 
+  /**
+   * A discarded publish (every chat send: the message travels through the log, not as the sender's
+   * packet) reaches no one, so it is not emitted at all: on a cluster it was one Redis PUBLISH per
+   * chat message, received and decoded by every node.
+   */
   emit(packet: { topic: string }, done?: (error?: Error) => void): void {
+    if (packet.topic === DISCARD_TOPIC) {
+      done?.()
+      return
+    }
     ;(chatRoomOf(packet.topic) === null ? this.cluster : this.local).emit(packet, done)
   }
 

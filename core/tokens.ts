@@ -58,10 +58,21 @@ export function createTokenService(secret: string, ttlSeconds: number, options: 
   const jwks = options.jwksUrl ? createRemoteJWKSet(new URL(options.jwksUrl)) : null
   const revocations = options.revocations
 
+  // imported once: jose imports a raw secret into WebCrypto on every verify otherwise (bench S3 connect profile)
+  const verifyKeys = new Map<string, Promise<CryptoKey>>()
+  const verifyKey = (id: string, secretBytes: Uint8Array<ArrayBuffer>) => {
+    let key = verifyKeys.get(id)
+    if (!key) {
+      key = crypto.subtle.importKey('raw', secretBytes, { name: 'HMAC', hash: 'SHA-256' }, false, ['verify'])
+      verifyKeys.set(id, key)
+    }
+    return key
+  }
   const keyFor = async (header: JWTHeaderParameters, token: FlattenedJWSInput) => {
     if (header.alg === 'HS256') {
-      const key = secrets.get(header.kid ?? kid)
-      if (key) return key
+      const id = header.kid ?? kid
+      const secretBytes = secrets.get(id)
+      if (secretBytes) return verifyKey(id, secretBytes)
     } else if (jwks && (header.alg === 'RS256' || header.alg === 'ES256')) {
       return jwks(header, token)
     }

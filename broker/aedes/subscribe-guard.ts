@@ -33,9 +33,9 @@ interface SubscriptionStore {
  * SUBSCRIBE limits where Aedes 1.2 has no hook for them (`lib/handlers/subscribe.js`):
  *
  * - Aedes authorizes a SUBSCRIBE filter by filter, and for a persistent session stores the packet's
- *   whole filter list once per granted filter (quadratic: 1,000 filters took +1.9 GB). A SUBSCRIBE
- *   over the cap is refused before Aedes sees it, by wrapping the connection's parser listener,
- *   and the connection closes (MQTT 3.1.1 has no way to refuse part of a packet but SUBACK 0x80).
+ *   whole filter list once per granted filter (quadratic: 1,000 filters took +1.9 GB); here it is
+ *   stored once per packet. A SUBSCRIBE over the cap is refused before Aedes sees it, by wrapping
+ *   the connection's parser listener, and the connection closes (MQTT 3.1.1 has no way to refuse part of a packet but SUBACK 0x80).
  * - That stored list also holds the filters Aedes refused, so a session could grow without bound
  *   through refusals; the persistence is given only the granted ones. Each filter is decided once
  *   (memoized on its object), so what is stored and what SUBACK says always agree.
@@ -54,11 +54,21 @@ export function createSubscribeGuard(persistence: object, options: SubscribeGuar
   const store = persistence as Partial<SubscriptionStore>
   const add = store.addSubscriptions?.bind(persistence)
   if (!add) throw new Error('aedes persistence has no addSubscriptions: the subscribe guard needs updating')
-  store.addSubscriptions = (client, subscriptions) =>
-    add(
-      client,
-      subscriptions.filter((subscription) => decide(client, subscription))
-    )
+  // Aedes calls this once per granted filter with the same list: stored once, every call waits for it.
+  // Concurrent stores of one list hung the SUBSCRIBE on aedes-persistence-redis: its broadcast waits
+  // keyed by client and first filter, so the second call's waiter replaced the first's, never resolved.
+  const stores = new WeakMap<Subscription[], Promise<void>>()
+  store.addSubscriptions = (client, subscriptions) => {
+    let stored = stores.get(subscriptions)
+    if (!stored) {
+      stored = add(
+        client,
+        subscriptions.filter((subscription) => decide(client, subscription))
+      )
+      stores.set(subscriptions, stored)
+    }
+    return stored
+  }
 
   return {
     watch(client) {

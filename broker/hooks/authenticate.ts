@@ -1,6 +1,6 @@
-import { finished } from 'node:stream'
 import type { Client, ConnectPacket } from 'aedes'
 import { ANONYMOUS_OWNER } from '../../storage/client-owners/client-owners.js'
+import { onClosed } from '../connection-closed.js'
 import type { BrokerContext } from '../context.js'
 import { noteWill, willAllowed } from '../will-policy.js'
 
@@ -76,15 +76,14 @@ export async function authenticate(ctx: BrokerContext, client: Client, password:
   ctx.liveTokens.watch(client, claims, verifiedAt)
   ctx.directory.attach(userId)
   ctx.metrics.connections.inc()
-  // `finished` also fires for a connection that closed during the awaits above or below
-  const cleanup = finished(client.conn, () => {
-    cleanup()
+  // also fires for a connection that closed during the awaits above or below
+  onClosed(client.conn, () => {
     ctx.metrics.connections.dec()
     ctx.directory.detach(userId)
     ctx.presence.disconnected(userId)
   })
   await ctx.directory.load(userId, () => ctx.accounts.roomsOf(userId))
-  await ctx.replay.connected(client, userId)
+  await ctx.replay.connected(client, userId, ctx.cleanSessions.isStateless(client))
 }
 
 /**
@@ -92,7 +91,13 @@ export async function authenticate(ctx: BrokerContext, client: Client, password:
  * it is refused with CONNACK 2 before Aedes closes the owner's connection or touches the session.
  */
 async function claimClientId(ctx: BrokerContext, client: Client, owner: string, facts: ConnectFacts | undefined): Promise<void> {
-  if (facts?.generatedId) return
-  const holder = await ctx.clientOwners.claim(client.id, owner)
+  const keepsState = !client.clean || facts?.willTopic != null
+  // a generated id is new and random: nothing can be stored under it yet
+  if (facts?.generatedId) {
+    if (!keepsState) ctx.cleanSessions.markStateless(client, async () => undefined)
+    return
+  }
+  const { holder, stateKept } = await ctx.clientOwners.claim(client.id, owner, keepsState)
   if (holder !== owner) throw new ConnectRefused(ReturnCode.IDENTIFIER_REJECTED, `client id ${client.id} belongs to another user`)
+  if (!stateKept) ctx.cleanSessions.markStateless(client, () => ctx.clientOwners.claim(client.id, owner, true))
 }

@@ -101,6 +101,11 @@ export class RawMqttClient {
     this.socket.write(encodeAck(type, messageId))
   }
 
+  /** Bytes as they are, e.g. several packets in one write or one packet split over two. */
+  writeRaw(bytes: Buffer): void {
+    this.socket.write(bytes)
+  }
+
   async subscribe(messageId: number, subscriptions: { topic: string; qos: 0 | 1 | 2 }[]): Promise<number[]> {
     const suback = this.next((p) => p.type === 'suback' && p.messageId === messageId)
     this.socket.write(encodeSubscribe(messageId, subscriptions))

@@ -7,6 +7,8 @@ import AsyncLevelPersistence from 'aedes-persistence-level/asyncPersistence.js'
 import AsyncRedisPersistence from 'aedes-persistence-redis/asyncPersistence.js'
 import { afterEach, describe, expect, it } from 'vitest'
 import { deliverToClient, publishPacket, subscribedFilters } from '../../broker/aedes/client-internals.js'
+import { encodeOnce } from '../../broker/aedes/encode-once.js'
+import { fastPubacks } from '../../broker/aedes/puback-fast-path.js'
 
 /**
  * Canary for the undocumented Aedes and aedes-persistence internals that broker/aedes/ relies on.
@@ -75,6 +77,60 @@ describe('Aedes internals behind broker/aedes/', () => {
     expect((new Packet({ topic: 't', qos: 1, dup: true, brokerId: 'b', brokerCounter: 1 }) as { dup: boolean }).dup).toBe(true)
   })
 
+  it('has what encode-once replaces deliverQoS with: packet ids, de-duplication, drain, and the capture at SUBSCRIBE', () => {
+    const aedes = broker()
+    const client = aedes.handle(silentConnection())
+    const internals = client as unknown as Record<string, unknown>
+    expect(typeof internals._nextId).toBe('number')
+    expect(internals._nextId).toBeGreaterThanOrEqual(1)
+    expect(internals._nextId).toBeLessThanOrEqual(65535)
+    expect(Object.getPrototypeOf(internals.duplicates)).toBe(null)
+    expect(typeof internals.waitForDrain).toBe('function')
+    expect([internals.connected, internals.errored, internals.version]).toEqual([false, false, null])
+    encodeOnce(client)
+    expect((internals.deliverQoS as { name: string }).name).toBe('deliverFramed')
+    const subscribe = aedesSource('lib/handlers/subscribe.js')
+    // each subscription captures deliverQoS when it is made (after preConnect) and copies the packet, payload included
+    expect(subscribe).toContain('let func = qos > 0 ? client.deliverQoS : client.deliver0')
+    expect(subscribe).toContain('_packet = new Packet(_packet, broker)')
+    const original = publishPacket(aedes, 'rooms/r1/messages', Buffer.from('{}'), 1)
+    expect((new Packet(original, aedes) as { payload: unknown }).payload).toBe(original.payload)
+    const source = aedesSource('lib/client.js')
+    expect(source).toContain('const result = (duplicates[id] || 0) < counter')
+    expect(source).toContain('const toForward = dedupe(that, _packet) &&')
+    expect(source).toContain('if (that.clean || packet.retain) {')
+    expect(aedesSource('lib/qos-packet.js')).toContain('if (client._nextId >= 65535) {')
+    expect(aedesSource('lib/write.js')).toContain('client.waitForDrain(done)')
+    client.close()
+  })
+
+  it('parses an MQTT 3.x PUBACK into the packet the fast path builds, from a parser at a packet boundary', () => {
+    const client = broker().handle(silentConnection())
+    const parser = (
+      client as unknown as {
+        _parser: EventEmitter & { parse(b: Buffer): number; _list: { length: number }; _stateCounter: number; error: unknown }
+      }
+    )._parser
+    expect([parser._list.length, parser._stateCounter, parser.error]).toEqual([0, 0, null])
+    const seen: unknown[] = []
+    const listener = (packet: unknown) => seen.push({ ...(packet as object) })
+    parser.on('packet', listener)
+    expect(parser.parse(Buffer.from([0x40, 0x02, 0x12, 0x34]))).toBe(0)
+    expect(seen).toEqual([{ cmd: 'puback', retain: false, qos: 0, dup: false, length: 2, topic: null, payload: null, messageId: 0x1234 }])
+    expect([parser._list.length, parser._stateCounter]).toEqual([0, 0])
+    // inside a packet the parser is off its boundary: the fast path leaves such reads to it
+    parser.parse(Buffer.from([0x40]))
+    expect(parser._stateCounter).not.toBe(0)
+    parser.parse(Buffer.from([0x02, 0x00]))
+    expect([parser._stateCounter !== 0 || parser._list.length !== 0, seen.length]).toEqual([true, 1])
+    parser.parse(Buffer.from([0x07]))
+    expect([parser._list.length, parser._stateCounter, seen.length]).toEqual([0, 0, 2])
+    parser.removeListener('packet', listener)
+    fastPubacks(client)
+    expect((parser.parse as { name: string }).name).toBe('parseWithPubacks')
+    client.close()
+  })
+
   it("emits broker-level failures as 'error' on an EventEmitter", () => {
     expect(broker()).toBeInstanceOf(EventEmitter)
   })
@@ -86,6 +142,22 @@ describe('Aedes internals behind broker/aedes/', () => {
     expect(connect).toContain('new QoSPacket(data, client)')
     // [MQTT-4.7.2-1] wildcard subscriptions skip $ topics in Aedes itself
     expect(aedesSource('lib/handlers/subscribe.js')).toContain('function blockDollarSignTopics')
+  })
+
+  it('hands the persistence the Client itself for the wipes clean-sessions skips (connect, close, inbound QoS 2)', () => {
+    const connect = aedesSource('lib/handlers/connect.js')
+    for (const call of [
+      'persistence.cleanSubscriptions(client)',
+      'persistence.cleanIncoming(client)',
+      'persistence.delWill(client)',
+      'persistence.outgoingStream(client)'
+    ]) {
+      expect(connect).toContain(call)
+    }
+    // the will is stored after the wipe, on the connection's own Client
+    expect(connect).toContain('persistence.putWill(client, client.will)')
+    expect(aedesSource('lib/client.js')).toContain('persistence.cleanIncoming(that)')
+    expect(aedesSource('lib/handlers/publish.js')).toContain('persistence.incomingStorePacket(client, packet)')
   })
 
   it.each([
