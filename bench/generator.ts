@@ -11,7 +11,7 @@ const load = createLoad()
 async function handle({ request }: GeneratorMessage): Promise<unknown> {
   switch (request.op) {
     case 'connect':
-      return load.connect(request.clients, request.keepalive, request.concurrency)
+      return load.connect(request.clients, request.keepalive, request.concurrency, request.attempts)
     case 'publish':
       return load.publish(request)
     case 'reset':
@@ -22,6 +22,14 @@ async function handle({ request }: GeneratorMessage): Promise<unknown> {
     case 'close':
       await load.close()
       return null
+    case 'offline':
+      return load.offline()
+    case 'online':
+      return load.online(request.keepalive, request.concurrency)
+    case 'storm':
+      return load.storm(request.keepalive, request.concurrency, request.attempts)
+    case 'order':
+      return load.order()
     default:
       throw new Error(`unknown generator request ${JSON.stringify(request satisfies never)}`)
   }

@@ -18,7 +18,7 @@ export interface LoadGenerator {
   /** Sends the same request to every process at once. */
   all<O extends Op>(request: RequestOf<O>, timeoutMs?: number): Promise<GeneratorResults[O][]>
   /** Sends `specs` to the processes round-robin (so every process holds a share of each role) and connects them. */
-  connect(specs: ClientSpec[], keepalive?: number, timeoutMs?: number): Promise<GeneratorResults['connect']>
+  connect(specs: ClientSpec[], keepalive?: number, timeoutMs?: number, attempts?: number): Promise<GeneratorResults['connect']>
   stop(): Promise<void>
 }
 
@@ -85,15 +85,16 @@ export async function startLoadGenerator(size: number, janitor: Janitor): Promis
     size,
     call,
     all,
-    async connect(specs, keepalive = 60, timeoutMs = 120_000) {
+    async connect(specs, keepalive = 60, timeoutMs = 120_000, attempts = 1) {
       const shares = children.map((_, worker) => specs.filter((_, index) => index % size === worker))
       const results = await Promise.all(
-        shares.map((clients, worker) => call(worker, { op: 'connect', clients, keepalive, concurrency: 100 }, timeoutMs))
+        shares.map((clients, worker) => call(worker, { op: 'connect', clients, keepalive, concurrency: 100, attempts }, timeoutMs))
       )
       return {
         connected: results.reduce((sum, result) => sum + result.connected, 0),
         failed: results.reduce((sum, result) => sum + result.failed, 0),
-        firstError: results.find((result) => result.firstError)?.firstError ?? null
+        firstError: results.find((result) => result.firstError)?.firstError ?? null,
+        retries: results.reduce((sum, result) => sum + result.retries, 0)
       }
     },
     stop

@@ -4,13 +4,28 @@ import { type BenchReport, buildReport, formatReport, type RunResults } from './
 import { fanOut } from './scenarios/fan-out.js'
 import { historyReads } from './scenarios/history.js'
 import { idleConnections } from './scenarios/idle-connections.js'
+import { manyRooms } from './scenarios/many-rooms.js'
+import { offlineSessions } from './scenarios/offline-sessions.js'
 import { pacedLatency } from './scenarios/paced-latency.js'
+import { reconnectStorm } from './scenarios/reconnect-storm.js'
+import { redisMemory } from './scenarios/redis-memory.js'
+import { scaleOut } from './scenarios/scale-out.js'
 import type { Scenario, ScenarioRun } from './scenarios/scenario.js'
 import { Janitor } from './services/janitor.js'
 import { createTarget } from './targets/create-targets.js'
 import type { BenchTarget } from './targets/target.js'
 
-const SCENARIOS: Record<ScenarioId, Scenario> = { S1: fanOut, S1p: pacedLatency, S3: idleConnections, H: historyReads }
+const SCENARIOS: Record<ScenarioId, Scenario> = {
+  S1: fanOut,
+  S1p: pacedLatency,
+  'S1-offline': offlineSessions,
+  S2: manyRooms,
+  S3: idleConnections,
+  storm: reconnectStorm,
+  S4: scaleOut,
+  S4m: redisMemory,
+  H: historyReads
+}
 
 /**
  * Runs every chosen scenario on every available target, interleaved (S1 on mqchat, S1 on Mosquitto,
@@ -28,7 +43,7 @@ export async function runBench(
   const targets: BenchTarget[] = []
   const skipped: BenchReport['skipped'] = []
   for (const name of options.targets) {
-    const target = createTarget(name)
+    const target = createTarget(name, options)
     const reason = await target.unavailable()
     if (reason === null) targets.push(target)
     else skipped.push({ target: name, reason })

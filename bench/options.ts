@@ -1,10 +1,13 @@
 import { z } from 'zod'
 
-export const SCENARIO_IDS = ['S1', 'S1p', 'S3', 'H'] as const
+export const SCENARIO_IDS = ['S1', 'S1p', 'S1-offline', 'S2', 'S3', 'storm', 'S4', 'S4m', 'H'] as const
 export type ScenarioId = (typeof SCENARIO_IDS)[number]
 
-/** mqchat: embedded (`mqchat dev`); cluster: 2 `mqchat broker` + a bridge on Redis and MongoDB; mosquitto: the reference. */
-export const TARGET_NAMES = ['mqchat', 'cluster', 'mosquitto'] as const
+/**
+ * mqchat: embedded (`mqchat dev`); cluster: 2 `mqchat broker` + a bridge on one Redis and MongoDB;
+ * cluster-rc: 3 `mqchat broker` + a bridge on a Redis Cluster (3 masters + 3 replicas); mosquitto: the reference.
+ */
+export const TARGET_NAMES = ['mqchat', 'cluster', 'cluster-rc', 'mosquitto'] as const
 export type TargetName = (typeof TARGET_NAMES)[number]
 
 /** These machines cap open files at 20,000 per process; the broker needs a few for itself. */
@@ -33,6 +36,30 @@ export const benchOptionsSchema = z.object({
   publishers: positiveInt(10, 1_000).describe('S1/S1p: publishers in the room'),
   rate: positiveInt(20_000, 1_000_000).describe('S1p: total deliveries per second to hold'),
   payloadBytes: positiveInt(200, 16_000).describe('S1/S1p: size of each published payload'),
+  rooms: positiveInt(500, 5_000).describe('S2/S4: rooms of 2 members (one publisher, one subscriber each)'),
+  roomMessages: positiveInt(100, 100_000).describe('S2/S4: messages each room publisher sends'),
+  offlineEvery: z.coerce
+    .number()
+    .int()
+    .min(2)
+    .max(100)
+    .default(3)
+    .describe('S1-offline: every n-th subscriber goes offline and comes back'),
+  devices: positiveInt(2_000, MAX_CONNECTIONS).describe('storm: idle devices dropped at once and reconnecting'),
+  memoryMessages: positiveInt(1_000_000, 10_000_000).describe('S4m: messages appended in total'),
+  memoryRooms: positiveInt(10_000, 100_000).describe('S4m: rooms they are spread over'),
+  streamLength: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .optional()
+    .describe("S4m: the cluster targets' MQCHAT_ROOM_STREAM_LENGTH (their default when absent)"),
+  idempotencyWindow: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .optional()
+    .describe("S4m: the cluster targets' MQCHAT_IDEMPOTENCY_WINDOW (their default when absent)"),
   historyMessages: positiveInt(20_000, 1_000_000).describe('H: messages in the large room whose history is paged'),
   historyRooms: positiveInt(500, 2_000).describe('H: rooms the user of `GET /v1/rooms` is a member of'),
   historySamples: positiveInt(200, 100_000).describe('H: requests timed per query (the REST and the raw one each)'),

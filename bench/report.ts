@@ -1,5 +1,6 @@
 import { cpus } from 'node:os'
 import type { BenchOptions, ScenarioId } from './options.js'
+import { describeVerdict, judge, type Verdict } from './scenarios/metric-target.js'
 import type { Scenario, ScenarioRun } from './scenarios/scenario.js'
 import { clockTicks } from './services/proc.js'
 
@@ -16,6 +17,8 @@ export interface BenchRow {
   target: string | null
   /** By measured target: whether it met `target`; null when it cannot be judged. Empty without a target. */
   met: Record<string, boolean | null>
+  /** By measured target: what was compared (value or ratio), the limit, and met. Empty without a target. */
+  verdicts: Record<string, Verdict>
 }
 
 export interface BenchReport {
@@ -59,11 +62,14 @@ export function buildReport(
       const base = theirs !== null && Math.abs(theirs) >= 0.5 * 10 ** -metric.digits ? theirs : null
       const ratios: BenchRow['ratios'] = {}
       const met: BenchRow['met'] = {}
+      const verdicts: BenchRow['verdicts'] = {}
       for (const name of measured) {
         const mine = values[name] ?? null
         const ratio = mine !== null && base !== null ? mine / base : null
         if (reference !== null) ratios[name] = ratio
-        if (metric.target) met[name] = metric.target.met(mine, ratio)
+        if (!metric.target) continue
+        verdicts[name] = judge(metric.target, name, mine, ratio)
+        met[name] = verdicts[name].met
       }
       rows.push({
         scenario: scenario.id,
@@ -72,7 +78,8 @@ export function buildReport(
         values,
         ratios,
         target: metric.target?.text ?? null,
-        met
+        met,
+        verdicts
       })
     }
     for (const [target, run] of runs ?? []) for (const note of run.notes) notes.push({ scenario: scenario.id, target, note })
@@ -107,6 +114,9 @@ export function formatReport(report: BenchReport, scenarios: readonly Scenario[]
     }),
     row.target === null ? '' : `${row.target}${judgement(row.met)}`
   ])
+  const targets = new Map(
+    scenarios.flatMap((scenario) => scenario.metrics.map((metric) => [`${scenario.id}/${metric.key}`, metric.target]))
+  )
   const widths = header.map((title, column) => Math.max(title.length, ...lines.map((line) => (line[column] ?? '').length)))
   const render = (cells: string[]) =>
     cells
@@ -117,6 +127,14 @@ export function formatReport(report: BenchReport, scenarios: readonly Scenario[]
   const { machine } = report
   const ratio = compared.length === 0 ? '' : `; ratio = ${compared.map((name) => `${name} / ${report.reference}`).join(', ')}`
   out.push('', `${machine.cpus} CPUs, node ${machine.node}, ${report.seconds.toFixed(0)} s${ratio}`)
+  const judged = report.rows.filter((row) => Object.values(row.verdicts).some((verdict) => verdict.met !== null))
+  if (judged.length > 0) out.push('', 'SPEC §9 targets:')
+  for (const row of judged) {
+    const target = targets.get(`${row.scenario}/${row.key}`)
+    if (!target) continue
+    const verdicts = Object.entries(row.verdicts).map(([name, verdict]) => describeVerdict(target, name, verdict))
+    out.push(`  ${row.scenario} ${row.metric} (${row.target}): ${verdicts.join('; ')}`)
+  }
   for (const { target, reason } of report.skipped) out.push(`skipped ${target}: ${reason}`)
   for (const { scenario, target, note } of report.notes) out.push(`note ${scenario} ${target}: ${note}`)
   return `${out.join('\n')}\n`

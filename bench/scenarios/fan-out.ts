@@ -1,7 +1,8 @@
 import { nowUs } from '../histogram.js'
 import { allTargetPids, busyMachineNote, type CpuUse, ms, per, settle, startCpuMeter, waitForDeliveries } from './measure.js'
+import { atMostTimesReferenceByMode } from './metric-target.js'
 import { openRoom, PUBLISH_WINDOW, publishRound } from './room.js'
-import { atMostTimesReference, type Scenario, type ScenarioContext } from './scenario.js'
+import type { Scenario, ScenarioContext } from './scenario.js'
 
 /** Messages per publisher sent (and delivered) before measuring, so that both brokers run warm code. */
 const WARM_UP_MESSAGES = 20
@@ -41,7 +42,7 @@ export const fanOut: Scenario = {
       key: 'brokerCpuPer1k',
       label: 'broker CPU s / 1k deliveries',
       digits: 4,
-      target: atMostTimesReference(1.5, ' (cluster mode)')
+      target: atMostTimesReferenceByMode({ embedded: 1.2, cluster: 1.5 })
     },
     { key: 'redisCpuPer1k', label: 'redis CPU s / 1k deliveries', digits: 4 },
     { key: 'p50Ms', label: 'latency p50 (ms)', digits: 1 },

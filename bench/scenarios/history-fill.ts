@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
-import { Redis } from 'ioredis'
+import { Cluster, Redis } from 'ioredis'
 import type { Db } from 'mongodb'
+import { RedisKeyspace } from '../../storage/chat-log/redis-keyspace.js'
 import { sleep } from '../services/proc.js'
 
 const BODY = 'bench history message '.padEnd(100, '.')
@@ -12,12 +13,12 @@ const PERSIST_TIMEOUT_MS = 600_000
  * Fills a room of the cluster target straight into its history collection (`messages`, the
  * shape MongoHistoryStore stores), seq 1..count: a million sends through the chat pipeline would
  * take longer than the measurement. The pages read back are the same documents either way. The
- * room's seq counter in the Redis chat log (`{prefix}seq:{room}`) is then set to `count`: history
+ * room's seq counter in the Redis chat log (RedisKeyspace's `seq` key) is then set to `count`: history
  * reads and unread counts stop at the room's last seq.
  */
 export async function fillMongoHistory(
   db: Db,
-  redis: { url: string; prefix: string },
+  redis: { url: string; cluster: boolean; prefix: string; partitions: number },
   room: string,
   from: string,
   count: number
@@ -31,10 +32,14 @@ export async function fillMongoHistory(
     }
     await messages.insertMany(docs, { ordered: false })
   }
-  const client = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 })
+  const options = { lazyConnect: true, maxRetriesPerRequest: 1 }
+  const { hostname, port } = new URL(redis.url)
+  const client = redis.cluster
+    ? new Cluster([{ host: hostname, port: Number(port) }], { ...options, redisOptions: options })
+    : new Redis(redis.url, options)
   await client.connect()
   try {
-    await client.set(`${redis.prefix}seq:${room}`, String(count))
+    await client.set(new RedisKeyspace(redis.prefix, redis.partitions).room(room).seq, String(count))
   } finally {
     client.disconnect()
   }

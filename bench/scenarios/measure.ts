@@ -76,6 +76,8 @@ export interface Deliveries {
   firstUs: number | null
   lastUs: number | null
   latency: Histogram
+  /** Deliveries by the URL (node) their subscriber is connected to. */
+  byUrl: Record<string, number>
 }
 
 export function mergeStats(parts: readonly StatsResult[]): Deliveries {
@@ -85,7 +87,11 @@ export function mergeStats(parts: readonly StatsResult[]): Deliveries {
     received: parts.reduce((sum, part) => sum + part.received, 0),
     firstUs: firsts.length > 0 ? Math.min(...firsts) : null,
     lastUs: lasts.length > 0 ? Math.max(...lasts) : null,
-    latency: Histogram.merge(parts.map((part) => part.latency))
+    latency: Histogram.merge(parts.map((part) => part.latency)),
+    byUrl: parts.reduce<Record<string, number>>((sum, part) => {
+      for (const [url, count] of Object.entries(part.byUrl)) sum[url] = (sum[url] ?? 0) + count
+      return sum
+    }, {})
   }
 }
 
@@ -110,7 +116,7 @@ export async function waitForDeliveries(
     } else if (Date.now() - seenAt > options.stallMs) {
       return stats
     }
-    await sleep(100)
+    await sleep(50)
   }
 }
 

@@ -7,22 +7,32 @@ export const PUBLISH_WINDOW = 16
 
 /**
  * S1's room: `subscribers` + `publishers` users, all members of one room, each with one QoS 1
- * connection, spread over the generator processes. Returns the room's chat topic.
+ * connection, spread over the generator processes; `shape` adjusts each client (S1-offline's sessions).
+ * Returns the room's chat topic.
  */
-export async function openRoom(context: ScenarioContext, prefix: string): Promise<string> {
+export async function openRoom(
+  context: ScenarioContext,
+  prefix: string,
+  shape: (spec: ClientSpec, index: number) => ClientSpec = (spec) => spec
+): Promise<string> {
   const { target, generator, options } = context
   const total = options.subscribers + options.publishers
   context.log(`${target.name}: ${total} users in one room`)
   const users = await target.users(total, prefix)
   const { topic } = await target.room(users)
-  const specs: ClientSpec[] = users.map((login, index) => ({
-    url: target.mqttUrls[index % target.mqttUrls.length]!,
-    clientId: login.clientId,
-    username: login.username,
-    password: login.password,
-    role: index < options.subscribers ? 'subscriber' : 'publisher',
-    topic
-  }))
+  const specs: ClientSpec[] = users.map((login, index) =>
+    shape(
+      {
+        url: target.mqttUrls[index % target.mqttUrls.length]!,
+        clientId: login.clientId,
+        username: login.username,
+        password: login.password,
+        role: index < options.subscribers ? 'subscriber' : 'publisher',
+        topic
+      },
+      index
+    )
+  )
   const result = await generator.connect(specs)
   if (result.failed > 0) throw new Error(`${result.failed} of ${total} room clients failed to connect: ${result.firstError}`)
   return topic

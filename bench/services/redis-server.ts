@@ -36,7 +36,8 @@ export async function startRedisServer(dir: string, janitor: Janitor, path = red
   const binary = path
   await mkdir(dir, { recursive: true })
   const socket = join(dir, 'redis.sock')
-  let child = await spawnReady(binary, dir, socket)
+  const args = ['--port', '0', '--unixsocket', socket, '--unixsocketperm', '700', '--dir', dir, '--appendonly', 'yes', '--save', '']
+  let child = await spawnRedis(binary, args)
   const stop = janitor.defer(`stop redis-server in ${dir}`, () => stopChild(child, 'SIGTERM', 5_000))
   return {
     get pid() {
@@ -55,18 +56,15 @@ export async function startRedisServer(dir: string, janitor: Janitor, path = red
     running: () => child.exitCode === null && child.signalCode === null,
     async restart() {
       await exited(child)
-      child = await spawnReady(binary, dir, socket)
+      child = await spawnRedis(binary, args)
     },
     stop
   }
 }
 
-async function spawnReady(path: string, dir: string, socket: string): Promise<ChildProcess> {
-  const child = spawn(
-    path,
-    ['--port', '0', '--unixsocket', socket, '--unixsocketperm', '700', '--dir', dir, '--appendonly', 'yes', '--save', ''],
-    { stdio: ['ignore', 'pipe', 'pipe'] }
-  )
+/** Starts redis-server with `args`; resolves once it accepts connections. */
+export async function spawnRedis(path: string, args: string[]): Promise<ChildProcess> {
+  const child = spawn(path, args, { stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
   const keep = (chunk: string) => {
     output = (output + chunk).slice(-4_000)

@@ -27,6 +27,7 @@ export function mosquittoTarget(path = MOSQUITTO_PATH): BenchTarget {
 }
 
 function running(server: MosquittoServer): RunningTarget {
+  let rooms = 0
   const logins = async (count: number, prefix: string): Promise<Login[]> =>
     Array.from({ length: count }, (_, index) => ({ clientId: `${prefix}-${index}` }))
   return {
@@ -38,7 +39,7 @@ function running(server: MosquittoServer): RunningTarget {
     users: logins,
     idleLogins: logins,
     // the same payload size on a plain topic: Mosquitto has no rooms
-    room: async () => ({ topic: `bench/room-${Date.now().toString(36)}/messages` }),
+    room: async () => ({ topic: `bench/room-${Date.now().toString(36)}-${rooms++}/messages` }),
     stop: server.stop
   }
 }

@@ -30,8 +30,13 @@ export interface RunningTarget {
   readonly httpUrl?: string
   /** The MongoDB database the target keeps history, users and rooms in, where it has one (the cluster). */
   readonly mongodb?: { url: string; name: string }
-  /** The Redis a cluster keeps its chat log in, and its key prefix (MQCHAT_REDIS_PREFIX). */
-  readonly redis?: { url: string; prefix: string }
+  /**
+   * The Redis a cluster keeps its chat log in: a seed node's URL when `cluster` (a Redis Cluster), its key
+   * prefix (MQCHAT_REDIS_PREFIX) and log partitions (MQCHAT_LOG_PARTITIONS), which name a room's keys.
+   */
+  readonly redis?: { url: string; cluster: boolean; prefix: string; partitions: number }
+  /** Redis `used_memory` summed over every master (the one Redis, or each master of a Redis Cluster); absent without Redis. */
+  redisMemoryBytes?(): Promise<number>
   /** `count` logins of distinct users that can be made members of a room (registered where the target has accounts). */
   users(count: number, prefix: string): Promise<Login[]>
   /** `count` logins of distinct users for idle connections: cheap to make, never members of a room. */

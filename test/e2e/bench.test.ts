@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest'
 import type { BenchReport } from '../../bench/report.js'
 import { ferretdbPath } from '../../bench/services/ferretdb.js'
 import { MOSQUITTO_PATH } from '../../bench/services/mosquitto-server.js'
+import { findExecutable } from '../../bench/services/proc.js'
 import { redisServerPath } from '../../bench/services/redis-server.js'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
@@ -14,6 +15,8 @@ const hasMosquitto = await access(MOSQUITTO_PATH).then(
 )
 /** The cluster target needs redis-server and FerretDB (or a MongoDB at MONGODB_URL). */
 const hasCluster = redisServerPath() !== null && (ferretdbPath() !== null || Boolean(process.env.MONGODB_URL))
+/** cluster-rc also joins a Redis Cluster with redis-cli. */
+const hasRedisCluster = hasCluster && findExecutable('redis-cli') !== null
 
 /** Runs `mqchat bench` to the end; a smoke test of the harness, so no numbers are judged, only their presence. */
 function runBench(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -100,6 +103,77 @@ describe('mqchat bench', () => {
       // mqchat is the measured target here: it has no raw query, so the SPEC target cannot be judged for it
       expect(ratioRow?.met.mqchat).toBeNull()
     }
+  })
+
+  it('runs S2, S1-offline and storm with tiny sizes: numbers, fault counts and judged targets as JSON', { timeout: 300_000 }, async () => {
+    const sizes = [
+      '--rooms',
+      '10',
+      '--room-messages',
+      '5',
+      '--messages',
+      '30',
+      '--subscribers',
+      '6',
+      '--publishers',
+      '2',
+      '--devices',
+      '30'
+    ]
+    const { code, stdout, stderr } = await runBench(['--scenarios', 'S2,S1-offline,storm', ...sizes, '--json'])
+    expect(code, stderr).toBe(0)
+    const report = JSON.parse(stdout) as BenchReport
+    expect(report.failed).toBe(false)
+    expect(new Set(report.rows.map((row) => row.scenario))).toEqual(new Set(['S2', 'S1-offline', 'storm']))
+    const row = (scenario: string, key: string) => report.rows.find((entry) => entry.scenario === scenario && entry.key === key)
+    const value = (scenario: string, key: string, target: string) => row(scenario, key)?.values[target]
+    for (const target of report.targets) {
+      expect(value('S2', 'rooms', target)).toBe(10)
+      expect(value('S2', 'deliveredPercent', target)).toBe(100)
+      for (const key of ['deliveriesPerSecond', 'p99Ms']) expect(value('S2', key, target), `S2 ${key} on ${target}`).toBeGreaterThan(0)
+      // in clock ticks (10 ms): Mosquitto may use less than one for 50 deliveries
+      expect(value('S2', 'brokerCpuPer1k', target)).toBeGreaterThanOrEqual(0)
+      // subscribers 0, 3 of 6 go away and come back
+      expect(value('S1-offline', 'offlineSubscribers', target)).toBe(2)
+      expect(value('S1-offline', 'missing', target), `missing on ${target}`).toBe(0)
+      expect(value('S1-offline', 'baselinePerSecond', target)).toBeGreaterThan(0)
+      expect(value('storm', 'devices', target)).toBe(30)
+      expect(value('storm', 'chattingSeconds', target)).toBeGreaterThan(0)
+      expect(value('storm', 'backSeconds', target)).toBeGreaterThan(0)
+    }
+    expect(value('S2', 'brokerCpuPer1k', 'mqchat')).toBeGreaterThan(0)
+    // mqchat's guarantee: every missed message once, in seq order (Mosquitto's QoS 1 may repeat one)
+    expect(value('S1-offline', 'duplicates', 'mqchat')).toBe(0)
+    expect(value('S1-offline', 'outOfOrder', 'mqchat')).toBe(0)
+    expect(row('S1-offline', 'missing')?.verdicts.mqchat).toEqual({ observed: 0, limit: 0, met: true })
+    const cpu = row('S2', 'brokerCpuPer1k')
+    expect(cpu?.target).toBe('≤ 2× mosquitto embedded, ≤ 3× cluster')
+    if (hasMosquitto) {
+      expect(cpu?.verdicts.mqchat?.limit).toBe(2)
+      const ratio = cpu?.ratios.mqchat ?? null
+      expect(cpu?.verdicts.mqchat?.observed).toBe(ratio)
+      expect(cpu?.met.mqchat).toBe(ratio === null ? null : ratio <= 2)
+    }
+  })
+
+  it.runIf(hasRedisCluster)('runs S4 and S4m on the cluster-rc target with tiny sizes', { timeout: 300_000 }, async () => {
+    const sizes = ['--rooms', '8', '--room-messages', '10', '--memory-messages', '2000', '--memory-rooms', '20']
+    const { code, stdout, stderr } = await runBench(['--scenarios', 'S4,S4m', '--targets', 'cluster-rc', ...sizes, '--json'])
+    expect(code, stderr).toBe(0)
+    const report = JSON.parse(stdout) as BenchReport
+    expect(report.failed).toBe(false)
+    expect(report.targets).toEqual(['cluster-rc'])
+    const value = (scenario: string, key: string) =>
+      report.rows.find((row) => row.scenario === scenario && row.key === key)?.values['cluster-rc']
+    expect(value('S4', 'deliveredPercent')).toBe(100)
+    for (const key of ['deliveriesPerSecond', 'nodeACpuPer1k', 'nodeBCpuPer1k']) expect(value('S4', key), `S4 ${key}`).toBeGreaterThan(0)
+    for (const key of ['nodeCCpuSeconds', 'nodeCIdleCpuSeconds', 'nodeCShare'])
+      expect(value('S4', key), `S4 ${key}`).toBeGreaterThanOrEqual(0)
+    expect(value('S4m', 'messages')).toBe(2000)
+    expect(value('S4m', 'rooms')).toBe(20)
+    for (const key of ['baseMiB', 'at10MiB', 'at100MiB', 'at100PerMessage']) expect(value('S4m', key), `S4m ${key}`).toBeGreaterThan(0)
+    expect(value('S4m', 'at100MiB')).toBeGreaterThan(value('S4m', 'baseMiB') ?? Number.POSITIVE_INFINITY)
+    expect(typeof value('S4m', 'at100Marginal')).toBe('number')
   })
 
   it('refuses an unknown scenario with one line', async () => {
