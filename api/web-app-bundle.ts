@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
-import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
+import { sourcePath } from '../core/source-root.js'
 
 /** The browser app as served at `/`: the page, its one script and its one stylesheet. */
 export interface WebBundle {
@@ -10,7 +10,7 @@ export interface WebBundle {
 }
 
 // read by path, not imported: api/ does not import clients/ (README, where things live)
-const here = (file: string) => fileURLToPath(new URL(`../clients/web/${file}`, import.meta.url))
+const here = (file: string) => sourcePath(`clients/web/${file}`)
 
 /**
  * Bundles clients/web (Preact + the SDK + mqtt.js) in memory with esbuild. The server builds on the

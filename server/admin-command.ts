@@ -59,7 +59,10 @@ async function openStores(
         mongoUrl: config.MONGODB_URL,
         mongoDatabase: config.MQCHAT_MONGODB_DATABASE,
         redisPrefix: config.MQCHAT_REDIS_PREFIX,
-        claimIdleMs: config.MQCHAT_PERSISTER_CLAIM_IDLE_MS
+        claimIdleMs: config.MQCHAT_PERSISTER_CLAIM_IDLE_MS,
+        redisCluster: config.MQCHAT_REDIS_CLUSTER,
+        partitions: config.MQCHAT_LOG_PARTITIONS,
+        roomStreamLength: config.MQCHAT_ROOM_STREAM_LENGTH
       },
       health
     )

@@ -1,7 +1,8 @@
 import AsyncRedisPersistence from 'aedes-persistence-redis/asyncPersistence.js'
-import { Redis } from 'ioredis'
 import MQEmitterRedis from 'mqemitter-redis'
 import { Registry } from 'prom-client'
+import { sessionConnection } from '../broker/aedes/cluster-session-connection.js'
+import { redisStoredSessions } from '../broker/aedes/stored-sessions.js'
 import { RedisConnectionCounter } from '../broker/connection-counters/redis-connection-counter.js'
 import { RedisConnectionRegistry } from '../broker/connection-registries/redis-connection-registry.js'
 import { RedisMembershipFeed } from '../broker/membership-feeds/redis-membership-feed.js'
@@ -13,7 +14,10 @@ import type { Logger } from '../core/logger.js'
 import { RedisClientOwners } from '../storage/client-owners/redis-client-owners.js'
 import { openClusterStorage } from '../storage/cluster.js'
 import { RedisCredentialsStore } from '../storage/credentials/redis-credentials-store.js'
+import { duplicateClient } from '../storage/redis-client.js'
 import { RedisHealthMonitor } from '../storage/redis-health.js'
+import { orderedPublisher } from '../storage/redis-ordered-publish.js'
+import { RedisSessionActivity } from '../storage/session-activity/redis-session-activity.js'
 import { rateLimitsOf } from './rate-limits.js'
 import { type RunningNode, startNode } from './start-node.js'
 
@@ -38,20 +42,30 @@ export async function startClusterNode(config: Config, logger: Logger, role: Clu
       mongoUrl: MONGODB_URL,
       mongoDatabase: config.MQCHAT_MONGODB_DATABASE,
       redisPrefix: prefix,
-      claimIdleMs: config.MQCHAT_PERSISTER_CLAIM_IDLE_MS
+      claimIdleMs: config.MQCHAT_PERSISTER_CLAIM_IDLE_MS,
+      redisCluster: config.MQCHAT_REDIS_CLUSTER,
+      partitions: config.MQCHAT_LOG_PARTITIONS,
+      roomStreamLength: config.MQCHAT_ROOM_STREAM_LENGTH,
+      chatLog: {
+        idempotencyWindow: config.MQCHAT_IDEMPOTENCY_WINDOW,
+        waitReplicas: config.MQCHAT_REDIS_WAIT_REPLICAS,
+        waitTimeoutMs: config.MQCHAT_REDIS_WAIT_TIMEOUT_MS
+      }
     },
     health
   )
-  const emitterOptions = { ...storage.redis.options, lazyConnect: false, enableAutoPipelining: true }
+  storage.chatLog.feed.instrument(registry, nodeLogger)
+  // plain pub/sub: on a Redis Cluster a PUBLISH reaches the subscribers of every node
+  const fanOutConnection = () => duplicateClient(storage.redis, { eager: true, autoPipelining: true })
   const emitter = new MQEmitterRedis({
-    subConn: health.watch(new Redis(emitterOptions), 'fan-out-subscriber'),
-    pubConn: health.watch(new Redis(emitterOptions), 'fan-out-publisher')
+    subConn: health.watch(fanOutConnection(), 'fan-out-subscriber'),
+    pubConn: orderedPublisher(health.watch(fanOutConnection(), 'fan-out-publisher'))
   })
   // the same errors its two connections reported (and `health` counted) above, re-emitted
   emitter.state.on('error', (err: unknown) => nodeLogger.debug({ err }, 'fan-out connection error'))
   const mq = emitter as unknown as Emitter
   const membershipFeed = new RedisMembershipFeed(storage.redis, { prefix, nodeId }, health)
-  const sessions = health.watch(storage.redis.duplicate(), 'sessions')
+  const sessions = health.watch(duplicateClient(storage.redis), 'sessions')
   const revocationFeed = new RedisRevocationFeed(storage.redis, { prefix, nodeId }, health)
   const node = await startNode(config, nodeLogger, {
     chatLog: storage.chatLog,
@@ -60,8 +74,10 @@ export async function startClusterNode(config: Config, logger: Logger, role: Clu
     roomSettings: storage.roomSettings,
     readState: storage.readState,
     cursors: storage.cursors,
+    sessionActivity: new RedisSessionActivity(storage.redis, prefix),
     clientOwners: new RedisClientOwners(storage.redis, prefix, config.MQCHAT_CLIENT_ID_TTL_SECONDS),
-    persistence: new AsyncRedisPersistence({ conn: sessions }),
+    persistence: new AsyncRedisPersistence({ conn: sessionConnection(sessions) }),
+    storedSessions: redisStoredSessions(sessions),
     mq,
     rateLimiter: new RedisRateLimiter(storage.redis, prefix, rateLimitsOf(config)),
     membershipFeed,

@@ -1,4 +1,5 @@
 import AsyncLevelPersistence from 'aedes-persistence-level/asyncPersistence.js'
+import { levelStoredSessions } from '../broker/aedes/stored-sessions.js'
 import { LocalConnectionCounter } from '../broker/connection-counters/local-connection-counter.js'
 import { LocalConnectionRegistry } from '../broker/connection-registries/local-connection-registry.js'
 import { LocalMembershipFeed } from '../broker/membership-feeds/local-membership-feed.js'
@@ -33,6 +34,7 @@ export async function startDevNode(config: Config, logger: Logger): Promise<DevN
   const node = await startNode(config, logger, {
     ...storage,
     persistence: new AsyncLevelPersistence(storage.sessions),
+    storedSessions: levelStoredSessions(storage.sessions),
     rateLimiter: new LocalRateLimiter(rateLimitsOf(config)),
     membershipFeed: new LocalMembershipFeed(),
     revocationFeed: new LocalRevocationFeed(),

@@ -28,6 +28,7 @@ import type { HistoryStore } from '../storage/history/history-store.js'
 import type { ReadStateStore } from '../storage/read-pointers/read-state-store.js'
 import { ReadTracker } from '../storage/read-pointers/read-tracker.js'
 import type { RoomSettingsStore } from '../storage/room-settings/room-settings-store.js'
+import type { SessionActivity } from '../storage/session-activity/session-activity.js'
 import type { SessionCursors } from '../storage/session-cursors/session-cursors.js'
 
 /** Everything a node is assembled from; embedded and cluster modes differ only here. */
@@ -42,6 +43,8 @@ export interface NodeParts {
   persistence: BrokerDeps['persistence']
   mq?: Emitter
   cursors: SessionCursors
+  sessionActivity: SessionActivity
+  storedSessions?: BrokerDeps['storedSessions']
   clientOwners: ClientOwners
   rateLimiter: RateLimiter
   membershipFeed: MembershipFeed
@@ -68,6 +71,8 @@ export interface RunningNode {
   mqttsPort: number | null
   /** Re-reads the TLS certificate and key (SIGHUP) for new connections; false when TLS is off. */
   reloadTls(): Promise<boolean>
+  /** The node's metrics (what GET /metrics serves). */
+  registry: Registry
   close(): Promise<void>
 }
 
@@ -135,7 +140,10 @@ export async function startNode(config: Config, logger: Logger, parts: NodeParts
         offlineReplayLimit: config.MQCHAT_OFFLINE_REPLAY_LIMIT,
         presenceSweepMs: Math.max(config.MQCHAT_NODE_TTL_MS / 3, 100),
         connectTimeoutMs: config.MQCHAT_CONNECT_TIMEOUT_MS,
-        heartbeatMs: config.MQCHAT_BROKER_HEARTBEAT_MS
+        heartbeatMs: config.MQCHAT_BROKER_HEARTBEAT_MS,
+        sessionExpiryMs: config.MQCHAT_SESSION_EXPIRY * 1000,
+        // a quarter of the expiry: a connected session is marked seen several times before it could expire
+        sessionSweepMs: Math.min(config.MQCHAT_SESSION_EXPIRY * 250, 600_000)
       }
     )
     cleanup.push(() => broker.close())
@@ -202,6 +210,7 @@ export async function startNode(config: Config, logger: Logger, parts: NodeParts
       mqttPort,
       httpPort,
       mqttsPort,
+      registry,
       async reloadTls() {
         if (!tls) return false
         await tls.reload()

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname } from 'node:path'
 import { Router } from 'express'
+import { sourcePath } from '../../core/source-root.js'
 import { buildAsyncApiDocument } from './asyncapi-document.js'
 import { buildOpenApiDocument } from './openapi-document.js'
 
@@ -45,7 +46,7 @@ const INITIALIZER = `window.addEventListener('load', function () {
  * OpenAPI document rendered by swagger-ui-dist from local files, so it works offline.
  */
 export function docsRoutes(): Router {
-  const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+  const { version } = JSON.parse(readFileSync(sourcePath('package.json'), 'utf8')) as { version: string }
   const openApi = JSON.stringify(buildOpenApiDocument(version))
   const asyncApi = JSON.stringify(buildAsyncApiDocument(version))
   const router = Router()

@@ -51,6 +51,8 @@ export interface SpawnOptions {
   /** The `msg` of the log line that says the process is up; default `mqchat <command> listening`. */
   listening?: string
   timeoutMs?: number
+  /** The entry point to run instead of `bin/mqchat.js`, relative to the repository root (e.g. a compiled build). */
+  script?: string
 }
 
 const running = new Set<ChildProcess>()
@@ -69,8 +71,8 @@ const notMqchat = (key: string) => key.startsWith('MQCHAT_') || key === 'NODE_OP
 /** Cluster commands also read REDIS_URL and MONGODB_URL, which the test must name itself. */
 const notCluster = (key: string) => notMqchat(key) || key === 'REDIS_URL' || key === 'MONGODB_URL'
 
-function spawnChild(command: string, env: NodeJS.ProcessEnv): { child: ChildProcess; exited: Promise<NodeExit> } {
-  const child = spawn(process.execPath, ['bin/mqchat.js', command], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
+function spawnChild(command: string, env: NodeJS.ProcessEnv, script = 'bin/mqchat.js'): { child: ChildProcess; exited: Promise<NodeExit> } {
+  const child = spawn(process.execPath, [script, command], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
   running.add(child)
   const exited = new Promise<NodeExit>((resolve) => {
     child.once('exit', (code, signal) => {
@@ -88,7 +90,7 @@ function spawnChild(command: string, env: NodeJS.ProcessEnv): { child: ChildProc
 function startServer(command: string, env: NodeJS.ProcessEnv, options: SpawnOptions = {}): Promise<MqchatProcess> {
   const listening = options.listening ?? `mqchat ${command} listening`
   const timeoutMs = options.timeoutMs ?? 20_000
-  const { child, exited } = spawnChild(command, env)
+  const { child, exited } = spawnChild(command, env, options.script)
   const logs: Record<string, unknown>[] = []
   let stderr = ''
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
@@ -171,10 +173,16 @@ export async function runMqchat(command: string, env: Record<string, string> = {
  * 'mqchat dev node listening' log line. Rejects (and kills the child) when the process
  * exits first or does not come up within `timeoutMs`.
  */
-export async function spawnNode(dataDir: string, env: Record<string, string> = {}, timeoutMs = 20_000): Promise<NodeProcess> {
+export async function spawnNode(
+  dataDir: string,
+  env: Record<string, string> = {},
+  timeoutMs = 20_000,
+  script?: string
+): Promise<NodeProcess> {
   const node = await startServer('dev', childEnv({ MQCHAT_DATA_DIR: dataDir, ...env }, notMqchat), {
     listening: 'mqchat dev node listening',
-    timeoutMs
+    timeoutMs,
+    script
   })
   const mqttPort = Number(node.mqttPort)
   const httpPort = Number(node.httpPort)
