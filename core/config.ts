@@ -155,6 +155,52 @@ export const configSchema = z.object({
   REDIS_URL: z.string().min(1).optional().describe('Cluster mode: Redis for the chat log, sessions, fan-out, presence and rate limits'),
   MONGODB_URL: z.string().min(1).optional().describe('Cluster mode: MongoDB for history, users and rooms'),
   MQCHAT_REDIS_PREFIX: z.string().min(1).default('mqchat:').describe('Cluster mode: prefix of every mqchat key in Redis'),
+  MQCHAT_REDIS_CLUSTER: flag(false).describe(
+    'Cluster mode: REDIS_URL names one seed node of a Redis Cluster (the others are discovered); every Redis client is a cluster client'
+  ),
+  MQCHAT_REDIS_WAIT_REPLICAS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(0)
+    .describe('Cluster mode: a chat send is acknowledged only once this many Redis replicas have it (WAIT); 0 acknowledges on the master'),
+  MQCHAT_REDIS_WAIT_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(1000)
+    .describe(
+      'Cluster mode: with MQCHAT_REDIS_WAIT_REPLICAS, a send the replicas do not confirm within this time is refused as unavailable'
+    ),
+  MQCHAT_LOG_PARTITIONS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1024)
+    .default(16)
+    .describe('Cluster mode: partitions of the chat log (each on its own Redis Cluster slot); fixed for the life of a deployment'),
+  MQCHAT_ROOM_STREAM_LENGTH: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .default(10_000)
+    .describe('Cluster mode: messages kept per room in Redis for catch-up reads (older ones are read from MongoDB)'),
+  MQCHAT_IDEMPOTENCY_WINDOW: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .default(10_000)
+    .describe(
+      'Cluster mode: a resent message id is recognized while it is among the last N to 2N messages of its room (N is this value); later repeats are stopped by the history index'
+    ),
+  MQCHAT_SESSION_EXPIRY: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .default(7 * 86_400)
+    .describe(
+      'Seconds a persistent session (clean=false) is kept while its device stays away; then its subscriptions and cursors are removed'
+    ),
   MQCHAT_MONGODB_DATABASE: z.string().min(1).default('mqchat').describe('Cluster mode: MongoDB database name'),
   MQCHAT_NODE_ID: z
     .string()
