@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { RedisKeyspace } from '../../storage/chat-log/redis-keyspace.js'
 import { startTestMongo, type TestMongo } from '../helpers/mongo-server.js'
 import { connectClient, eventually, type TestClient } from '../helpers/mqtt.js'
 import { killAllNodes, runMqchat, spawnMqchat, spawnNode } from '../helpers/node-process.js'
@@ -11,6 +12,9 @@ import { makeTempDir } from '../helpers/temp-dir.js'
 const SECRET = 'push-failures-secret-0123456789abcdef'
 const PUSH_SECRET = 'push-webhook-secret-for-e2e'
 const MESSAGES = 40
+
+/** MQCHAT_LOG_PARTITIONS' default: which partition stream holds a room's entries. */
+const DEFAULT_LOG_PARTITIONS = 16
 
 describe('offline push under failures: a bridge or dev node killed mid-push, the receiver down a while', () => {
   let redis: TestRedis
@@ -77,7 +81,12 @@ describe('offline push under failures: a bridge or dev node killed mid-push, the
     const admin = redis.client()
     const held = await eventually(
       async () => {
-        const consumers = (await admin.call('XINFO', 'CONSUMERS', `${prefix}log`, 'push')) as unknown[][]
+        const consumers = (await admin.call(
+          'XINFO',
+          'CONSUMERS',
+          new RedisKeyspace(prefix, DEFAULT_LOG_PARTITIONS).room(room.id).log,
+          'push'
+        )) as unknown[][]
         const doomedRow = consumers.find((row) => row[1] === 'bridge-doomed')
         return Number(doomedRow?.[3] ?? 0)
       },
