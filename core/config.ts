@@ -249,6 +249,14 @@ export const configSchema = z.object({
     .default(1000)
     .describe('Offline push: wait before the first retry; doubles per attempt, at most 60 s'),
   MQCHAT_PUSH_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8).describe('Offline push: messages pushed at once per bridge'),
+  MQCHAT_PUSH_MAX_LAG_MS: z.coerce
+    .number()
+    .int()
+    .min(60_000)
+    .default(3_600_000)
+    .describe(
+      'Cluster mode: the chat log is kept in Redis for the push group (and any group but the persisters) this long at most; pushes further behind are dropped and counted, so push turned off or a stopped bridge never holds Redis memory'
+    ),
   MQCHAT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level')
 })
 

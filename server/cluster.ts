@@ -49,12 +49,13 @@ export async function startClusterNode(config: Config, logger: Logger, role: Clu
       chatLog: {
         idempotencyWindow: config.MQCHAT_IDEMPOTENCY_WINDOW,
         waitReplicas: config.MQCHAT_REDIS_WAIT_REPLICAS,
-        waitTimeoutMs: config.MQCHAT_REDIS_WAIT_TIMEOUT_MS
+        waitTimeoutMs: config.MQCHAT_REDIS_WAIT_TIMEOUT_MS,
+        groupMaxLagMs: config.MQCHAT_PUSH_MAX_LAG_MS
       }
     },
     health
   )
-  storage.chatLog.feed.instrument(registry, nodeLogger)
+  storage.chatLog.instrument(registry, nodeLogger)
   // plain pub/sub: on a Redis Cluster a PUBLISH reaches the subscribers of every node
   const fanOutConnection = () => duplicateClient(storage.redis, { eager: true, autoPipelining: true })
   const emitter = new MQEmitterRedis({

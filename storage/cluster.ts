@@ -26,7 +26,7 @@ export interface ClusterStorageOptions {
   /** MQCHAT_ROOM_STREAM_LENGTH: the room streams' cap, and how many of a room's newest seqs unread counts are exact over. */
   roomStreamLength: number
   /** The chat log's other settings (idempotency window, replicas to wait for); its defaults otherwise. */
-  chatLog?: Partial<Pick<RedisChatLogOptions, 'idempotencyWindow' | 'waitReplicas' | 'waitTimeoutMs'>>
+  chatLog?: Partial<Pick<RedisChatLogOptions, 'idempotencyWindow' | 'waitReplicas' | 'waitTimeoutMs' | 'groupMaxLagMs'>>
 }
 
 export interface ClusterStorage {

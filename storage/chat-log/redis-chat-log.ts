@@ -1,12 +1,15 @@
+import type { Registry } from 'prom-client'
 import { encodeEnvelope, splitEnvelope, tombstoneOf } from '../../core/envelope.js'
+import type { Logger } from '../../core/logger.js'
 import type { Envelope } from '../../core/message.js'
 import type { RedisClient } from '../redis-client.js'
 import type { RedisHealth } from '../redis-health.js'
 import type { AppendResult, ChatLog, ConsumerGroup, LogEntry, NewMessage, TailEntry } from './chat-log.js'
 import { idTaken, targetDeleted, unserializable } from './duplicate.js'
 import { APPEND_SCRIPT, appendKeys, TRIM_EVERY } from './redis-append-script.js'
-import { groupsOf, RedisConsumerGroup } from './redis-consumer-group.js'
+import { RedisConsumerGroup } from './redis-consumer-group.js'
 import { RedisKeyspace } from './redis-keyspace.js'
+import { RedisLogTrim } from './redis-log-trim.js'
 import { RedisRoomFeed } from './redis-room-feed.js'
 import { ReplicaWait } from './replica-wait.js'
 
@@ -25,6 +28,8 @@ export interface RedisChatLogOptions {
   trimEvery: number
   /** Entries a consumer fetched and has not acked for this long are claimed by the next fetch. */
   claimIdleMs: number
+  /** Groups other than the persisters' (push) hold entries at most this long (MQCHAT_PUSH_MAX_LAG_MS; redis-log-trim.ts). */
+  groupMaxLagMs: number
   /** Replicas that must hold an append before it is acknowledged (MQCHAT_REDIS_WAIT_REPLICAS); 0: none. */
   waitReplicas: number
   /** How long an append waits for them (MQCHAT_REDIS_WAIT_TIMEOUT_MS). */
@@ -39,6 +44,7 @@ export const REDIS_CHAT_LOG_DEFAULTS: RedisChatLogOptions = {
   idempotencyWindow: 10_000,
   trimEvery: TRIM_EVERY,
   claimIdleMs: 30_000,
+  groupMaxLagMs: 3_600_000,
   waitReplicas: 0,
   waitTimeoutMs: 1000
 }
@@ -48,7 +54,8 @@ export const REDIS_CHAT_LOG_DEFAULTS: RedisChatLogOptions = {
  * counter, two generations of id -> seq (idempotency), a capped stream whose entry ids are
  * `{seq}-0` (catch-up reads by seq), sorted sets of tombstones and of edits, and the room's
  * sharded pub/sub channel. The persisters and other consumer groups read the partition streams;
- * what every group acked is trimmed from them.
+ * what every group acked is trimmed from them, and what the persisters acked once another group
+ * lags past `groupMaxLagMs` (redis-log-trim.ts).
  */
 export class RedisChatLog implements ChatLog {
   readonly keyspace: RedisKeyspace
@@ -58,6 +65,7 @@ export class RedisChatLog implements ChatLog {
   /** This node's live feed of the rooms it follows (the `tail`); its metrics join the node's registry. */
   readonly feed: RedisRoomFeed
   private readonly replicaWait: ReplicaWait | null
+  private readonly trimmer: RedisLogTrim
   private lastTrim = 0
 
   constructor(
@@ -75,6 +83,8 @@ export class RedisChatLog implements ChatLog {
       health
     })
     this.persisters = this.makeGroup(this.options.group, '0')
+    const { group: persisters, groupMaxLagMs } = this.options
+    this.trimmer = new RedisLogTrim(redis, { streams: this.partitionStreams(), persisters, groupMaxLagMs })
     const { waitReplicas, waitTimeoutMs } = this.options
     this.replicaWait = waitReplicas > 0 ? new ReplicaWait(redis, waitReplicas, waitTimeoutMs) : null
     redis.defineCommand('mqchatAppend', { numberOfKeys: 8, lua: APPEND_SCRIPT })
@@ -138,6 +148,12 @@ export class RedisChatLog implements ChatLog {
     return Number((await this.redis.get(this.keyspace.room(room).seq)) ?? 0)
   }
 
+  /** Adds the feed's and the trim's metrics to the node's registry; they log with the node's logger. */
+  instrument(registry: Registry, logger: Logger): void {
+    this.feed.instrument(registry, logger)
+    this.trimmer.instrument(registry, logger)
+  }
+
   /** Entries of the followed rooms only, from their sharded pub/sub channels (redis-room-feed.ts). */
   tail(listener: (entry: TailEntry) => void): Promise<() => void> {
     return this.feed.tail(listener)
@@ -182,21 +198,8 @@ export class RedisChatLog implements ChatLog {
   private async trimNow(): Promise<void> {
     if (Date.now() - this.lastTrim > 5000) {
       this.lastTrim = Date.now()
-      await Promise.all(this.partitionStreams().map((stream) => this.trim(stream)))
+      await this.trimmer.trim()
     }
-  }
-
-  /** Drops from a partition stream what every consumer group has acknowledged. */
-  private async trim(stream: string): Promise<void> {
-    const bounds: string[] = []
-    for (const group of await groupsOf(this.redis, stream)) {
-      bounds.push(String(group['last-delivered-id'] ?? '0-0'))
-      const pending = (await this.redis.xpending(stream, String(group.name))) as [number, string | null, ...unknown[]]
-      if (pending[1]) bounds.push(pending[1])
-    }
-    if (bounds.length === 0) return
-    const minId = bounds.reduce((a, b) => (compareIds(a, b) <= 0 ? a : b))
-    await this.redis.xtrim(stream, 'MINID', '~', minId)
   }
 
   backlog(): Promise<number> {
@@ -223,10 +226,4 @@ function encode(message: NewMessage, ts: number): { head: string; tail: string }
   } catch (error) {
     throw unserializable(error)
   }
-}
-
-function compareIds(a: string, b: string): number {
-  const [am = 0, as = 0] = a.split('-').map(Number)
-  const [bm = 0, bs = 0] = b.split('-').map(Number)
-  return am - bm || as - bs
 }
