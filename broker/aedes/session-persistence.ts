@@ -80,7 +80,8 @@ export function adaptPersistence<T extends AdaptablePersistence>(
   const reads = new Set<Readable>()
   let closing = false
   persistence.createRetainedStreamCombi = (patterns) => {
-    const reading = Readable.from(closing ? [] : retained(patterns))
+    const wanted = patterns.filter(mayMatchRetained)
+    const reading = Readable.from(closing || wanted.length === 0 ? [] : retained(wanted))
     reads.add(reading)
     reading.once('close', () => reads.delete(reading))
     reading.on('error', onRetainedError)
@@ -93,4 +94,13 @@ export function adaptPersistence<T extends AdaptablePersistence>(
     await Promise.all(ends)
   }
   return Object.assign(persistence, { forget: (clientId: string) => void inflight.delete(clientId), closeRetainedReads })
+}
+
+/**
+ * Nothing under `rooms/` or `users/` is ever retained (the publish ACL clears retain there; only presence
+ * and generic topics keep one), so a SUBSCRIBE to a room or an inbox reads no retained message: both stores
+ * scan every retained message per pattern (all users' presence), which made each room SUBSCRIBE O(users).
+ */
+function mayMatchRetained(pattern: string): boolean {
+  return !pattern.startsWith('rooms/') && !pattern.startsWith('users/')
 }
