@@ -77,6 +77,11 @@ export function describeAccountsContract(name: string, makeHarness: () => Promis
       expect((await ctx.store.roomPageOf('bob')).map((r) => [r.id, r.members.sort()])).toEqual([['r1', ['alice', 'bob']]])
       expect((await ctx.store.getRoom('r2'))?.members).toEqual(['alice'])
       expect(await ctx.store.roomsOf('nobody')).toEqual([])
+      expect(await ctx.store.roomsOf('carol')).toEqual([])
+      expect(await ctx.store.addMember('r2', 'carol')).toBe(true)
+      expect(await ctx.store.roomsOf('carol')).toEqual(['r2'])
+      await ctx.restart()
+      expect(await ctx.store.roomsOf('carol')).toEqual(['r2'])
     })
 
     it('lists users in id order, by prefix, page by page', async () => {

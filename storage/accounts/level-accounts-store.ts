@@ -1,4 +1,5 @@
 import { MqchatError } from '../../core/errors.js'
+import { KeyFilter } from '../key-filter.js'
 import type { StringLevel } from '../level.js'
 import { createSerialQueue } from '../serial-queue.js'
 import type { AccountsStore, Room, RoomsPage, User } from './accounts-store.js'
@@ -12,12 +13,15 @@ type RoomRecord = Omit<Room, 'members'>
  *   m!{roomId}!{userId} -> ''   (members of a room)
  *   ur!{userId}!{roomId} -> ''  (rooms of a user)
  *   n!{lowercased id}   -> userId (ids are unique ignoring case; filled for older data on first use)
- * Creates are serialized in-process so that "exists?" and "put" cannot interleave.
+ * Creates are serialized in-process so that "exists?" and "put" cannot interleave. The store is the
+ * only writer of memberships (one process owns the database), so a `KeyFilter` of the users that
+ * have one answers `roomsOf` for users in no room without a read (every CONNECT asks).
  */
 export class LevelAccountsStore implements AccountsStore {
   private readonly serialize = createSerialQueue()
 
   private namesIndexed: Promise<void> | null = null
+  private readonly members = new KeyFilter()
 
   constructor(private readonly db: StringLevel) {}
 
@@ -99,6 +103,8 @@ export class LevelAccountsStore implements AccountsStore {
   }
 
   async roomsOf(userId: string, page: RoomsPage = {}): Promise<string[]> {
+    await this.members.filled(() => this.fillMembers())
+    if (!this.members.mayHave(userId)) return []
     const gt = `ur!${userId}!${page.after ?? ''}`
     const keys = await this.db.keys({ gt, lt: `ur!${userId}!~`, ...(page.limit ? { limit: page.limit } : {}) }).all()
     return keys.map((key) => key.slice(`ur!${userId}!`.length))
@@ -125,7 +131,18 @@ export class LevelAccountsStore implements AccountsStore {
     })
   }
 
+  /**
+   * Once per process: every user in a room ('"' follows '!', so the range is exactly the `ur!` keys).
+   * Each prefix ending before a '!' is added, so an id holding '!' is never missed.
+   */
+  private async fillMembers(): Promise<void> {
+    for await (const key of this.db.keys({ gte: 'ur!', lt: 'ur"' })) {
+      for (let end = key.indexOf('!', 3); end !== -1; end = key.indexOf('!', end + 1)) this.members.add(key.slice(3, end))
+    }
+  }
+
   private memberOps(type: 'put' | 'del', roomId: string, userId: string): { type: 'put'; key: string; value: string }[] {
+    if (type === 'put') this.members.add(userId)
     return [
       { type, key: `m!${roomId}!${userId}`, value: '' },
       { type, key: `ur!${userId}!${roomId}`, value: '' }

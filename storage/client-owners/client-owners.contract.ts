@@ -36,6 +36,15 @@ export function describeClientOwnersContract(name: string, makeHarness: () => Pr
       expect(owners[0]).toMatch(/^user\d+$/)
     })
 
+    it("the owner's claim renews: the id stays theirs for the ttl after their last claim", async () => {
+      const ttlMs = CLIENT_OWNER_TTL_SECONDS * 1000
+      await ctx.store.claim('pad', 'alice')
+      await new Promise((resolve) => setTimeout(resolve, ttlMs * 0.6))
+      await ctx.store.claim('pad', 'alice')
+      await new Promise((resolve) => setTimeout(resolve, ttlMs * 0.6))
+      expect(await holder('pad', 'bob')).toBe('alice')
+    })
+
     it('ownership survives a restart and lapses after the ttl', async () => {
       await ctx.store.claim('tablet', 'alice')
       await ctx.restart()

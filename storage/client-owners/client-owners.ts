@@ -7,7 +7,8 @@
  * - `claim` is atomic: of concurrent claims of a free id by different owners, exactly one wins,
  *   and every claim answers the owner that holds the id afterwards.
  * - A claim by the owner renews the ownership; an id unclaimed for `ttlSeconds` is free again.
- * - Ownership survives a restart.
+ * - Ownership survives a restart. (An implementation may write renewals lazily: after a restart,
+ *   an id may then lapse up to a tenth of `ttlSeconds` before the ttl since its last claim.)
  * - `stateKept` is sticky while the id is owned: once a claim said the session keeps state, every
  *   later claim answers true; a refused claim changes nothing. Records written before the flag
  *   existed answer true (they may have state).

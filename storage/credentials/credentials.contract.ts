@@ -43,6 +43,20 @@ export function describeCredentialsContract(name: string, makeHarness: () => Pro
       expect(await ctx.store.isRevoked('alice', null, Date.now())).toBe(false)
     })
 
+    it('answers a write at once to a reader that asked before it', async () => {
+      expect(await ctx.store.isRevoked('dave', 'tok', 1000)).toBe(false)
+      await ctx.store.revokeToken('dave', 'tok', Date.now() + 60_000)
+      expect(await ctx.store.isRevoked('dave', 'tok', 1000)).toBe(true)
+      expect(await ctx.store.isRevoked('erin', null, 1000)).toBe(false)
+      await ctx.store.revokeTokens('erin', 2000)
+      expect(await ctx.store.isRevoked('erin', null, 1000)).toBe(true)
+      await ctx.store.setAdmin('erin', true)
+      expect(await ctx.store.userCredentials('erin')).toEqual({ tokensValidAfter: 2000, banned: false, admin: true })
+      expect(await ctx.store.isBanned('erin')).toBe(false)
+      await ctx.store.setBanned('erin', true)
+      expect(await ctx.store.isBanned('erin')).toBe(true)
+    })
+
     it('bans and unbans; a banned user has every token revoked', async () => {
       await ctx.store.setBanned('mallory', true)
       await ctx.store.setBanned('eve', true)
