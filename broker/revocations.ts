@@ -3,19 +3,15 @@ import type { Logger } from '../core/logger.js'
 import type { TokenClaims, TokenRevocations } from '../core/tokens.js'
 import { onClosed } from './connection-closed.js'
 import type { ConnectionRegistry, LiveConnection } from './connection-registries/connection-registry.js'
+import { ExpiryQueue, type Queued } from './expiry-queue.js'
 import type { Revocation } from './revocation-feeds/revocation-feed.js'
 
-/** One live MQTT connection of a user, as the admin API lists it. */
-
-interface Watched {
+interface Watched extends Queued {
   client: Client
   claims: TokenClaims
   info: LiveConnection
-  timer: NodeJS.Timeout | null
 }
 
-// setTimeout keeps delays in a signed 32-bit int; longer ones would fire at once
-const MAX_DELAY_MS = 2 ** 31 - 1
 // a revocation that arrives while a CONNECT with an older token is between its check and `watch`
 const RACE_WINDOW_MS = 10_000
 
@@ -25,8 +21,14 @@ const RACE_WINDOW_MS = 10_000
  * arrives from the feed (logout, password change, ban), wherever in the cluster it was made.
  */
 export class LiveTokens {
-  private readonly byUser = new Map<string, Set<Watched>>()
+  /** A user's connections: an array, a user has few (a Set costs 152 bytes even for one). */
+  private readonly byUser = new Map<string, Watched[]>()
   private readonly recent = new Map<string, { at: number; jti?: string }[]>()
+  /** Every expiring token of this node, under one timer. */
+  private readonly expiries = new ExpiryQueue<Watched>(
+    (watched) => watched.claims.expiresAt as number,
+    (watched) => this.end(watched.client, watched.claims.userId, 'expired')
+  )
 
   constructor(
     private readonly revocations: TokenRevocations,
@@ -42,11 +44,15 @@ export class LiveTokens {
       this.end(client, claims.userId, 'revoked')
       return
     }
+    if (claims.expiresAt !== null && claims.expiresAt <= Date.now()) {
+      this.end(client, claims.userId, 'expired')
+      return
+    }
     const socket = client.conn as { remoteAddress?: string }
     const watched: Watched = {
       client,
       claims,
-      timer: null,
+      slot: -1,
       info: {
         clientId: client.id,
         userId: claims.userId,
@@ -56,27 +62,29 @@ export class LiveTokens {
         tokenExpiresAt: claims.expiresAt
       }
     }
-    let users = this.byUser.get(claims.userId)
-    if (!users) {
-      users = new Set()
-      this.byUser.set(claims.userId, users)
-    }
-    users.add(watched)
+    const users = this.byUser.get(claims.userId)
+    if (users) users.push(watched)
+    else this.byUser.set(claims.userId, [watched])
     this.registry.opened(watched.info)
-    if (claims.expiresAt !== null) this.expireAt(watched, claims.expiresAt)
-    onClosed(client.conn, () => {
-      if (watched.timer) clearTimeout(watched.timer)
-      users.delete(watched)
-      this.registry.closed(watched.info)
-      if (users.size === 0 && this.byUser.get(claims.userId) === users) this.byUser.delete(claims.userId)
-    })
+    if (claims.expiresAt !== null) this.expiries.add(watched)
+    onClosed(client.conn, () => this.unwatch(watched))
+  }
+
+  private unwatch(watched: Watched): void {
+    this.expiries.remove(watched)
+    this.registry.closed(watched.info)
+    const { userId } = watched.claims
+    const users = this.byUser.get(userId) ?? []
+    const at = users.indexOf(watched)
+    if (at >= 0) users.splice(at, 1)
+    if (users.length === 0) this.byUser.delete(userId)
   }
 
   /** Closes the connections a revocation covers; returns how many. */
   revoke(revocation: Revocation): number {
     this.remember(revocation)
     let closed = 0
-    for (const watched of this.byUser.get(revocation.userId) ?? []) {
+    for (const watched of [...(this.byUser.get(revocation.userId) ?? [])]) {
       if (revocation.jti !== undefined && watched.claims.jti !== revocation.jti) continue
       this.end(watched.client, revocation.userId, revocation.reason)
       closed += 1
@@ -96,16 +104,6 @@ export class LiveTokens {
       }
     }
     return closed
-  }
-
-  private expireAt(watched: Watched, expiresAt: number): void {
-    const delay = expiresAt - Date.now()
-    if (delay <= 0) {
-      this.end(watched.client, watched.claims.userId, 'expired')
-      return
-    }
-    watched.timer = setTimeout(() => this.expireAt(watched, expiresAt), Math.min(delay, MAX_DELAY_MS))
-    watched.timer.unref()
   }
 
   private end(client: Client, userId: string, reason: string): void {

@@ -20,6 +20,8 @@ export interface SubscribeGuard {
 type Listener = (this: unknown, packet: { cmd: string; subscriptions?: unknown[] }) => void
 interface ParsingClient {
   _parser: {
+    /** Set by Aedes's Client constructor: `this._parser.client = this`. */
+    client: Client
     listeners(event: 'packet'): Listener[]
     removeListener(event: 'packet', l: Listener): void
     on(event: 'packet', l: Listener): void
@@ -70,21 +72,28 @@ export function createSubscribeGuard(persistence: object, options: SubscribeGuar
     return stored
   }
 
+  // Aedes's 'packet' listener is one module-level function (lib/client.js enqueue), the same for every
+  // client: one screen wraps it for all of them, where a closure per connection was 120 bytes of each
+  let enqueue: Listener | null = null
+  function screen(this: unknown, packet: Parameters<Listener>[0]) {
+    const { client } = this as ParsingClient['_parser']
+    const filters = packet.cmd === 'subscribe' ? (packet.subscriptions?.length ?? 0) : 0
+    if (filters <= options.maxFiltersPerSubscribe) return (enqueue as Listener).call(this, packet)
+    // close() removes every 'packet' listener at once: nothing after this packet is screened or handled
+    options.onOversize(client, filters)
+    client.close()
+  }
+
   return {
     watch(client) {
       const parser = (client as unknown as ParsingClient)._parser
-      const [enqueue, ...others] = parser?.listeners('packet') ?? []
-      if (!enqueue || others.length > 0) throw new Error('aedes client parser changed shape: the subscribe guard needs updating')
-      parser.removeListener('packet', enqueue)
-      let refused = false
-      parser.on('packet', function screen(packet) {
-        if (refused) return
-        const filters = packet.cmd === 'subscribe' ? (packet.subscriptions?.length ?? 0) : 0
-        if (filters <= options.maxFiltersPerSubscribe) return enqueue.call(this, packet)
-        refused = true
-        options.onOversize(client, filters)
-        client.close()
-      })
+      const [listener, ...others] = parser?.listeners('packet') ?? []
+      if (!listener || others.length > 0 || parser.client !== client || (enqueue !== null && listener !== enqueue)) {
+        throw new Error('aedes client parser changed shape: the subscribe guard needs updating')
+      }
+      enqueue = listener
+      parser.removeListener('packet', listener)
+      parser.on('packet', screen)
     },
     authorize: decide
   }

@@ -45,6 +45,8 @@ export function preConnect(client: Client, packet: ConnectPacket): void {
  */
 export async function authenticate(ctx: BrokerContext, client: Client, password: Buffer | undefined): Promise<void> {
   const facts = connects.get(client)
+  // read once: not kept for the life of the connection
+  connects.delete(client)
   if (facts?.emptyIdWithSession) {
     throw new ConnectRefused(ReturnCode.IDENTIFIER_REJECTED, 'a zero-length client id needs clean session')
   }

@@ -2,7 +2,7 @@ import type { Socket } from 'node:net'
 import type { Readable } from 'node:stream'
 import { Counter, Gauge, type Registry } from 'prom-client'
 import { ConnectionGate, type ConnectionGateOptions, type RefusalReason } from './connection-gate.js'
-import { guardPacketSize, PacketTooLarge } from './packet-size-guard.js'
+import { PacketTooLarge, packetSizeGuard } from './packet-size-guard.js'
 
 export interface ListenerGuardOptions extends ConnectionGateOptions {
   /** Largest MQTT packet accepted on any transport, fixed header included. */
@@ -37,12 +37,12 @@ export function createListenerGuards(options: ListenerGuardOptions, registry: Re
       this.set(gate.size)
     }
   })
+  const guardPackets = packetSizeGuard(options.maxPacketBytes, (error) =>
+    count(error instanceof PacketTooLarge ? 'packet_too_large' : 'malformed_length')
+  )
   return {
     options,
     admit: (socket) => gate.admit(socket),
-    guardPackets: (stream) =>
-      guardPacketSize(stream, options.maxPacketBytes, (error) =>
-        count(error instanceof PacketTooLarge ? 'packet_too_large' : 'malformed_length')
-      )
+    guardPackets
   }
 }
