@@ -1,12 +1,16 @@
 import type { Client } from 'aedes'
 import type { Logger } from '../core/logger.js'
 import type { TokenClaims, TokenRevocations } from '../core/tokens.js'
-import { onClosed } from './connection-closed.js'
 import type { ConnectionRegistry, LiveConnection } from './connection-registries/connection-registry.js'
 import { ExpiryQueue, type Queued } from './expiry-queue.js'
 import type { Revocation } from './revocation-feeds/revocation-feed.js'
 
-interface Watched extends Queued {
+/** What `watch` hands back for `unwatch`. */
+export interface LiveToken {
+  readonly info: LiveConnection
+}
+
+interface Watched extends Queued, LiveToken {
   client: Client
   claims: TokenClaims
   info: LiveConnection
@@ -38,15 +42,18 @@ export class LiveTokens {
     private readonly onClosed: (reason: string) => void = () => undefined
   ) {}
 
-  /** Follows an authenticated connection until it closes; `verifiedAt` is when its token was checked. */
-  watch(client: Client, claims: TokenClaims, verifiedAt: number): void {
+  /**
+   * Follows an authenticated connection until `unwatch` (when it closes); `verifiedAt` is when its
+   * token was checked. Null when the token is already revoked or expired: the connection is closed.
+   */
+  watch(client: Client, claims: TokenClaims, verifiedAt: number): LiveToken | null {
     if (this.revokedSince(claims, verifiedAt)) {
       this.end(client, claims.userId, 'revoked')
-      return
+      return null
     }
     if (claims.expiresAt !== null && claims.expiresAt <= Date.now()) {
       this.end(client, claims.userId, 'expired')
-      return
+      return null
     }
     const socket = client.conn as { remoteAddress?: string }
     const watched: Watched = {
@@ -67,10 +74,12 @@ export class LiveTokens {
     else this.byUser.set(claims.userId, [watched])
     this.registry.opened(watched.info)
     if (claims.expiresAt !== null) this.expiries.add(watched)
-    onClosed(client.conn, () => this.unwatch(watched))
+    return watched
   }
 
-  private unwatch(watched: Watched): void {
+  /** Stops following a connection that closed (the caller's one 'close' listener calls this). */
+  unwatch(token: LiveToken): void {
+    const watched = token as Watched
     this.expiries.remove(watched)
     this.registry.closed(watched.info)
     const { userId } = watched.claims

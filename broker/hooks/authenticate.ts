@@ -1,5 +1,6 @@
 import type { Client, ConnectPacket } from 'aedes'
 import { ANONYMOUS_OWNER } from '../../storage/client-owners/client-owners.js'
+import { closeWithConnection } from '../aedes/close-with-connection.js'
 import { onClosed } from '../connection-closed.js'
 import type { BrokerContext } from '../context.js'
 import { noteWill, willAllowed } from '../will-policy.js'
@@ -27,8 +28,12 @@ interface ConnectFacts {
 
 const connects = new WeakMap<Client, ConnectFacts>()
 
-/** Notes what `authenticate` must check before Aedes replaces an empty client id with a random one. */
+/**
+ * Notes what `authenticate` must check before Aedes replaces an empty client id with a random one,
+ * and has the client closed by one shared 'close' listener (close-with-connection.ts).
+ */
 export function preConnect(client: Client, packet: ConnectPacket): void {
+  closeWithConnection(client)
   if (packet.will) noteWill(packet.will)
   connects.set(client, {
     generatedId: packet.clientId === '',
@@ -75,11 +80,13 @@ export async function authenticate(ctx: BrokerContext, client: Client, password:
   }
   ctx.identities.set(client, { userId })
   // closed when the token expires or is revoked (logout, password change, ban) anywhere in the cluster
-  ctx.liveTokens.watch(client, claims, verifiedAt)
+  const token = ctx.liveTokens.watch(client, claims, verifiedAt)
   ctx.directory.attach(userId)
   ctx.metrics.connections.inc()
-  // also fires for a connection that closed during the awaits above or below
+  // also fires for a connection that closed during the awaits above or below; one listener for all
+  // of it (each closure and its context is ~100 bytes of every idle connection)
   onClosed(client.conn, () => {
+    if (token) ctx.liveTokens.unwatch(token)
     ctx.metrics.connections.dec()
     ctx.directory.detach(userId)
     ctx.presence.disconnected(userId)
