@@ -1,5 +1,8 @@
 import { type MembersLoader, type RoomFeedHandle, RoomRoster } from './room-roster.js'
 
+/** The `loading` of every user whose rooms were read. */
+const LOADED: Promise<void> = Promise.resolve()
+
 /** What the broker knows about one connected user, shared by all of that user's connections. */
 interface ConnectedUser {
   rooms: Set<string>
@@ -63,6 +66,8 @@ export class UserDirectory {
           user.loaded = true
           // every connection of the user may have closed meanwhile: then nothing is tracked for it
           if (this.users.get(userId) === user) await Promise.all([...loaded].map((room) => this.roster.track(room)))
+          // once the rooms are followed, later loads need no promise of their own (48 bytes a user)
+          user.loading = LOADED
         },
         (error: unknown) => {
           user.loading = null
