@@ -1,5 +1,6 @@
 import type { Client, ConnectPacket } from 'aedes'
 import { ANONYMOUS_OWNER } from '../../storage/client-owners/client-owners.js'
+import type { KeepState } from '../aedes/clean-sessions.js'
 import { closeWithConnection } from '../aedes/close-with-connection.js'
 import { onClosed } from '../connection-closed.js'
 import type { BrokerContext } from '../context.js'
@@ -103,10 +104,29 @@ async function claimClientId(ctx: BrokerContext, client: Client, owner: string, 
   const keepsState = !client.clean || facts?.willTopic != null
   // a generated id is new and random: nothing can be stored under it yet
   if (facts?.generatedId) {
-    if (!keepsState) ctx.cleanSessions.markStateless(client, async () => undefined)
+    if (!keepsState) ctx.cleanSessions.markStateless(client, nothingToKeep)
     return
   }
   const { holder, stateKept } = await ctx.clientOwners.claim(client.id, owner, keepsState)
   if (holder !== owner) throw new ConnectRefused(ReturnCode.IDENTIFIER_REJECTED, `client id ${client.id} belongs to another user`)
-  if (!stateKept) ctx.cleanSessions.markStateless(client, () => ctx.clientOwners.claim(client.id, owner, true))
+  if (!stateKept) ctx.cleanSessions.markStateless(client, keepStateOf(ctx))
+}
+
+const nothingToKeep: KeepState = async () => undefined
+const keepStates = new WeakMap<BrokerContext, KeepState>()
+
+/**
+ * Records that a connection's client id now keeps state, for its owner: the connection's identity,
+ * set before Aedes handles any of its packets. One function per broker, not a closure per connection.
+ */
+function keepStateOf(ctx: BrokerContext): KeepState {
+  let keepState = keepStates.get(ctx)
+  if (!keepState) {
+    keepState = (client) => {
+      const owner = ctx.identities.get(client as Client)?.userId ?? ANONYMOUS_OWNER
+      return ctx.clientOwners.claim(client.id, owner, true)
+    }
+    keepStates.set(ctx, keepState)
+  }
+  return keepState
 }
