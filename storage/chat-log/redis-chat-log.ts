@@ -36,6 +36,9 @@ export interface RedisChatLogOptions {
   waitTimeoutMs: number
 }
 
+/** Partition streams are trimmed at most this often (each trim reads every group's position on every partition). */
+const TRIM_INTERVAL_MS = 5000
+
 export const REDIS_CHAT_LOG_DEFAULTS: RedisChatLogOptions = {
   prefix: 'mqchat:',
   group: 'persisters',
@@ -67,6 +70,9 @@ export class RedisChatLog implements ChatLog {
   private readonly replicaWait: ReplicaWait | null
   private readonly trimmer: RedisLogTrim
   private lastTrim = 0
+  /** A trim asked for within TRIM_INTERVAL_MS of the last one runs when the interval ends (the last acks of a burst are trimmed too). */
+  private trailingTrim: NodeJS.Timeout | null = null
+  private logger: Logger | null = null
 
   constructor(
     private readonly redis: RedisClient,
@@ -150,6 +156,7 @@ export class RedisChatLog implements ChatLog {
 
   /** Adds the feed's and the trim's metrics to the node's registry; they log with the node's logger. */
   instrument(registry: Registry, logger: Logger): void {
+    this.logger = logger
     this.feed.instrument(registry, logger)
     this.trimmer.instrument(registry, logger)
   }
@@ -196,9 +203,16 @@ export class RedisChatLog implements ChatLog {
   }
 
   private async trimNow(): Promise<void> {
-    if (Date.now() - this.lastTrim > 5000) {
+    const wait = this.lastTrim + TRIM_INTERVAL_MS - Date.now()
+    if (wait <= 0) {
       this.lastTrim = Date.now()
       await this.trimmer.trim()
+    } else if (!this.trailingTrim) {
+      this.trailingTrim = setTimeout(() => {
+        this.trailingTrim = null
+        this.trimNow().catch((err: unknown) => this.logger?.warn({ err }, 'chat log trim failed; the next acknowledgement retries'))
+      }, wait)
+      this.trailingTrim.unref()
     }
   }
 
@@ -211,6 +225,8 @@ export class RedisChatLog implements ChatLog {
   }
 
   async close(): Promise<void> {
+    if (this.trailingTrim) clearTimeout(this.trailingTrim)
+    this.trailingTrim = null
     await this.feed.close()
   }
 }

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { LogEntry, NewMessage } from '../../storage/chat-log/chat-log.js'
 import { RedisChatLog } from '../../storage/chat-log/redis-chat-log.js'
 import { RedisLogTrim } from '../../storage/chat-log/redis-log-trim.js'
+import { eventually } from '../helpers/mqtt.js'
 import { testRedisHealth } from '../helpers/redis-health.js'
 import { startTestRedis, type TestRedis } from '../helpers/redis-server.js'
 
@@ -153,5 +154,18 @@ describe('RedisChatLog: a lagging consumer group holds the log only within its b
     expect(await length()).toBe(0)
     expect(await dropped()).toBe(0)
     expect(lines).toEqual([])
+  })
+
+  it('trims after the last acknowledgement of a burst too, with no later one to start it', async () => {
+    const { log, length } = open()
+    await appendRooms(log)
+    const first = await log.fetch('w1', 20, 0)
+    await log.ack(first.map((e) => e.position))
+    // acknowledged within the trim interval of the first: trimmed when that interval ends, unasked
+    const rest = await log.fetch('w1', 50, 0)
+    expect(rest).toHaveLength(20)
+    await log.ack(rest.map((e) => e.position))
+    expect(await length()).toBeGreaterThan(0)
+    await eventually(length, (entries) => entries === 0, 15_000)
   })
 })
