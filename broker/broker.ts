@@ -15,9 +15,11 @@ import type { SessionCursors } from '../storage/session-cursors/session-cursors.
 import { skipStatelessWipes, type WipeablePersistence } from './aedes/clean-sessions.js'
 import { onBrokerError } from './aedes/client-internals.js'
 import { encodeOnce, framedPublish } from './aedes/encode-once.js'
+import { OrderedPublish } from './aedes/ordered-publish.js'
 import { fastPubacks } from './aedes/puback-fast-path.js'
 import { type AdaptablePersistence, adaptPersistence } from './aedes/session-persistence.js'
 import { type RemovablePersistence, removeStoredSession } from './aedes/session-removal.js'
+import { StoredFirst } from './aedes/stored-first.js'
 import type { StoredSessions } from './aedes/stored-sessions.js'
 import { createSubscribeGuard } from './aedes/subscribe-guard.js'
 import { trimParser } from './aedes/trim-parser.js'
@@ -138,7 +140,11 @@ export async function createBroker(deps: BrokerDeps, options: MqchatBrokerOption
       logger.warn({ err, room: envelope.room, seq: envelope.seq }, 'unread counters not updated; the next read of the room catches up')
     }
   }
-  const persistence = adaptPersistence(deps.persistence, (err) => logger.warn({ err }, 'retained messages could not be read'))
+  const storedFirst = new StoredFirst()
+  const persistence = adaptPersistence(deps.persistence, {
+    onRetainedError: (err) => logger.warn({ err }, 'retained messages could not be read'),
+    onResend: (client, packet) => storedFirst.resending(client, packet)
+  })
   const cleanSessions = skipStatelessWipes(persistence)
   const sessionSubscriptions = new SessionSubscriptions(options.maxSubscriptions)
   const subscribeGuard = createSubscribeGuard(persistence, {
@@ -160,6 +166,7 @@ export async function createBroker(deps: BrokerDeps, options: MqchatBrokerOption
       preConnect(client, packet)
       subscribeGuard.watch(client)
       encodeOnce(client)
+      storedFirst.watch(client)
       fastPubacks(client)
       trimParser(client)
       callback(null, true)
@@ -230,7 +237,8 @@ export async function createBroker(deps: BrokerDeps, options: MqchatBrokerOption
     replay: new SessionReplay(
       { aedes, chatLog: deps.chatLog, cursors: deps.cursors, directory, notify, logger },
       { limit: options.offlineReplayLimit, batchSize: 500 }
-    )
+    ),
+    orderedPublish: new OrderedPublish(aedes)
   }
   const replay = ctx.replay
   const expiry = new SessionExpiry(
@@ -250,7 +258,10 @@ export async function createBroker(deps: BrokerDeps, options: MqchatBrokerOption
   aedes.on('connectionError', (client, error) => logger.debug({ clientId: client.id, err: error.message }, 'connection error'))
   onBrokerError(aedes, (error) => logger.error({ err: error }, 'broker error'))
   const replayFailed = (err: unknown) => logger.error({ err }, 'session replay failed')
-  aedes.on('clientReady', (client) => void replay.ready(client).catch(replayFailed))
+  aedes.on('clientReady', (client) => {
+    storedFirst.ready(client)
+    void replay.ready(client).catch(replayFailed)
+  })
   aedes.on(
     'subscribe',
     (subscriptions, client) =>

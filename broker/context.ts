@@ -5,6 +5,7 @@ import type { AccountsStore } from '../storage/accounts/accounts-store.js'
 import type { ClientOwners } from '../storage/client-owners/client-owners.js'
 import type { ReadTracker } from '../storage/read-pointers/read-tracker.js'
 import type { CleanSessions } from './aedes/clean-sessions.js'
+import type { OrderedPublish } from './aedes/ordered-publish.js'
 import type { ChatPipeline } from './chat-pipeline.js'
 import type { UserDirectory } from './directory.js'
 import type { BrokerMetrics } from './metrics.js'
@@ -53,6 +54,8 @@ export interface BrokerContext {
   notify(userId: string, notice: Record<string, unknown>): void
   presence: PresenceTracker
   replay: SessionReplay
+  /** Generic-topic publishes of a client, stored and forwarded in its order before each PUBACK. */
+  orderedPublish: OrderedPublish
 }
 
 /** Where a publish goes that is acknowledged but must reach no one (rejected or duplicate sends). */

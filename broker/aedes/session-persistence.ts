@@ -4,6 +4,8 @@ import { chatRoomOf } from '../../core/topics.js'
 /** What Aedes hands the persistence for an outgoing packet: a PUBLISH, or a PUBREL (no topic). */
 interface Outgoing {
   cmd?: string
+  brokerId?: string
+  brokerCounter?: number
   topic?: string
   payload?: unknown
   messageId?: number
@@ -16,6 +18,13 @@ export interface AdaptablePersistence {
   outgoingClearMessageId(client: { id: string; clean?: boolean }, packet: { messageId?: number }): Promise<unknown>
   outgoingStream(client: { id: string }): Readable
   createRetainedStreamCombi(patterns: string[]): AsyncIterable<{ topic: string; payload: unknown }>
+}
+
+export interface AdaptHooks {
+  /** A retained read failed (the SUBSCRIBE still completes, without those messages). */
+  onRetainedError(error: unknown): void
+  /** A stored packet is about to be resent to a returning session (the Aedes Client, or a plain `{ id }`). */
+  onResend?(client: { id: string }, packet: Outgoing): void
 }
 
 /** A chat PUBLISH: tracked in memory here, never in the session store. A PUBREL has no topic. */
@@ -42,8 +51,9 @@ function chatDelivery(packet: Outgoing): boolean {
  */
 export function adaptPersistence<T extends AdaptablePersistence>(
   persistence: T,
-  onRetainedError: (error: unknown) => void
+  hooks: AdaptHooks
 ): T & { forget(clientId: string): void; closeRetainedReads(): Promise<void> } {
+  const { onRetainedError, onResend } = hooks
   const inflight = new Map<string, Map<number, Outgoing>>()
   const update = persistence.outgoingUpdate.bind(persistence)
   const clear = persistence.outgoingClearMessageId.bind(persistence)
@@ -72,6 +82,7 @@ export function adaptPersistence<T extends AdaptablePersistence>(
     async function* resent() {
       for await (const packet of stream(client) as AsyncIterable<Outgoing>) {
         if (packet.cmd !== 'pubrel' && packet.messageId !== undefined && packet.messageId > 0) packet.dup = true
+        onResend?.(client, packet)
         yield packet
       }
     }

@@ -33,8 +33,12 @@ export async function authorizePublish(ctx: BrokerContext, client: Client | null
   if (topic.kind === 'system') throw new PublishForbidden(`clients may not publish to ${packet.topic}`)
   const userId = ctx.identities.get(client)?.userId ?? null
   if (topic.kind === 'generic') {
-    if (!ctx.options.genericTopics) discard(packet)
-    return
+    if (!ctx.options.genericTopics) return discard(packet)
+    // QoS 2: Aedes publishes before PUBREC, after its duplicate check by packet id ([MQTT-4.3.3-2])
+    if (packet.qos === 2) return
+    await ctx.orderedPublish.publish(client, packet)
+    // published above, in the client's order and before its PUBACK
+    return discard(packet)
   }
   if (userId === null || topic.kind === 'inbox' || topic.kind === 'presence') return discard(packet)
   if (topic.kind === 'reserved-invalid') {

@@ -81,6 +81,31 @@ describe('sessions, retained messages, wills and fan-out on a Redis Cluster', ()
     expect(again.on('devices/sleeper/cmd').map(String)).toEqual(['c4'])
   })
 
+  it('a returning persistent session gets what was queued in publish order, each message once, before anything live (12 rounds)', async () => {
+    // Aedes answers a QoS 1 publish before it queues it (broker/aedes/ordered-publish.ts), and a
+    // Cluster hands a PUBLISH to other nodes' subscribers late, after the session is back on one
+    // (broker/aedes/stored-first.ts): races, so a dozen rounds, publishes awaited and pipelined.
+    // The session subscribes on the publisher's node, which knows it before SUBACK (the other node
+    // learns it over pub/sub, later)
+    const { token } = await rest.register('rounds')
+    const publisher = track(await connectClient(nodes[1]!.mqttUrl, token))
+    const sent = ['m1', 'm2', 'm3', 'm4', 'm5']
+    for (let round = 0; round < 12; round++) {
+      const topic = `devices/rounds/r${round}`
+      const away = await resume(nodes[1]!.mqttUrl, token, `rounds-${round}`)
+      await away.client.subscribeAsync(`${topic}/#`, { qos: 1 })
+      await away.client.endAsync()
+      if (round % 2 === 0) for (const m of sent) await publisher.client.publishAsync(topic, m, { qos: 1 })
+      else await Promise.all(sent.map((m) => publisher.client.publishAsync(topic, m, { qos: 1 })))
+      const back = await resume(nodes[0]!.mqttUrl, token, `rounds-${round}`)
+      await back.waitFor(topic, sent.length)
+      // a live copy delivered before the stored ones, or one of them twice, shows up here
+      expect({ round, received: back.on(topic).map(String) }).toEqual({ round, received: sent })
+      await back.client.endAsync()
+      expect({ round, received: back.on(topic).map(String) }).toEqual({ round, received: sent })
+    }
+  })
+
   it('the will of a connection lost on one node reaches a subscriber on the other', async () => {
     const { token } = await rest.register('willing')
     const watcher = track(await connectClient(nodes[1]!.mqttUrl, token))

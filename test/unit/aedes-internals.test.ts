@@ -144,6 +144,19 @@ describe('Aedes internals behind broker/aedes/', () => {
     expect(aedesSource('lib/handlers/subscribe.js')).toContain('function blockDollarSignTopics')
   })
 
+  it('acknowledges QoS 1 before publishing, restores subscriptions before resending, then emits clientReady (ordered-publish, stored-first)', () => {
+    // if Aedes publishes before its PUBACK, broker/aedes/ordered-publish.ts can go
+    expect(aedesSource('lib/handlers/publish.js')).toMatch(
+      /write\(client, new PubAck\(packet\), function \(err\) \{\s+if \(err\) \{ return done\(err\) \}\s+client\.broker\.publish\(packet, client, done\)/
+    )
+    expect(aedesSource('aedes.js')).toContain('publish (packet, client, done) {')
+    const connect = aedesSource('lib/handlers/connect.js')
+    expect(connect).toMatch(/restoreSubs,[\s\S]*doConnack,\s+emptyQueue\s+\]/)
+    expect(connect).toContain("this.client.broker.emit('clientReady', client)")
+    // live deliveries go through the instance's deliverQoS, which stored-first wraps at preConnect
+    expect(aedesSource('lib/handlers/subscribe.js')).toContain('let func = qos > 0 ? client.deliverQoS : client.deliver0')
+  })
+
   it('hands the persistence the Client itself for the wipes clean-sessions skips (connect, close, inbound QoS 2)', () => {
     const connect = aedesSource('lib/handlers/connect.js')
     for (const call of [
