@@ -34,15 +34,18 @@ export class RoomRoster {
     private readonly feed: RoomFeedHandle = NO_FEED
   ) {}
 
-  /** One more connected member of the room; resolves once its member list is known and its feed runs. */
-  track(roomId: string): Promise<void> {
+  /**
+   * One more connected member of the room; resolves once its member list is known and its feed runs.
+   * `members`: the list as just read with the user's rooms, so a new room needs no read of its own.
+   */
+  track(roomId: string, members?: string[]): Promise<void> {
     const tracked = this.rooms.get(roomId)
     if (tracked) {
       tracked.refs += 1
       return tracked.loaded
     }
     const room: TrackedRoom = { members: new Set(), refs: 1, journal: new Map(), loaded: Promise.resolve() }
-    const members = this.loadMembers(roomId).then(
+    const loading = (members ? Promise.resolve(members) : this.loadMembers(roomId)).then(
       (members) => {
         const journal = room.journal ?? new Map<string, boolean>()
         room.journal = null
@@ -55,7 +58,7 @@ export class RoomRoster {
         this.onLoadFailed(roomId, error)
       }
     )
-    room.loaded = Promise.all([members, this.feed.follow(roomId)]).then(() => {})
+    room.loaded = Promise.all([loading, this.feed.follow(roomId)]).then(() => {})
     this.rooms.set(roomId, room)
     return room.loaded
   }

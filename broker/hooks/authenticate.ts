@@ -92,7 +92,7 @@ export async function authenticate(ctx: BrokerContext, client: Client, password:
     ctx.directory.detach(userId)
     ctx.presence.disconnected(userId)
   })
-  await ctx.directory.load(userId, () => ctx.accounts.roomsOf(userId))
+  await ctx.directory.load(userId, () => ctx.accounts.roomPageOf(userId))
   await ctx.replay.connected(client, userId, ctx.cleanSessions.isStateless(client))
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { UserDirectory } from '../../broker/directory.js'
+import { type RoomMembers, UserDirectory } from '../../broker/directory.js'
 
 /** Records the directory's follow/unfollow calls; each follow resolves when the test says. */
 function recordingFeed() {
@@ -25,6 +25,8 @@ function recordingFeed() {
 }
 
 const members: Record<string, string[]> = { r1: ['alice', 'bob'], r2: ['alice', 'carol'], r3: ['bob'] }
+/** Rooms as the accounts store reads them at connect: with their members. */
+const rooms = (...ids: string[]): RoomMembers[] => ids.map((id) => ({ id, members: members[id] ?? [] }))
 const directory = (feed: ReturnType<typeof recordingFeed>) =>
   new UserDirectory(
     async (roomId) => members[roomId] ?? [],
@@ -41,7 +43,7 @@ describe('UserDirectory feeds this node exactly the rooms of its connected users
     dir.attach('alice')
     let loaded = false
     const load = dir
-      .load('alice', async () => ['r1', 'r2'])
+      .load('alice', async () => rooms('r1', 'r2'))
       .then(() => {
         loaded = true
       })
@@ -57,7 +59,7 @@ describe('UserDirectory feeds this node exactly the rooms of its connected users
     const feed = recordingFeed()
     const dir = directory(feed)
     for (const user of ['alice', 'bob']) dir.attach(user)
-    const loads = [dir.load('alice', async () => ['r1', 'r2']), dir.load('bob', async () => ['r1', 'r3'])]
+    const loads = [dir.load('alice', async () => rooms('r1', 'r2')), dir.load('bob', async () => rooms('r1', 'r3'))]
     await new Promise((resolve) => setTimeout(resolve, 10))
     feed.release()
     await Promise.all(loads)
@@ -75,7 +77,7 @@ describe('UserDirectory feeds this node exactly the rooms of its connected users
     const feed = recordingFeed()
     const dir = directory(feed)
     dir.attach('carol')
-    const load = dir.load('carol', async () => ['r2'])
+    const load = dir.load('carol', async () => rooms('r2'))
     await new Promise((resolve) => setTimeout(resolve, 10))
     feed.release()
     await load

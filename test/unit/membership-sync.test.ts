@@ -33,7 +33,7 @@ describe('membershipSync: re-reading connected users after a gap in the feed', (
     )
     for (const user of ['alice', 'bob']) {
       directory.attach(user)
-      await directory.load(user, () => storage.accounts.roomsOf(user))
+      await directory.load(user, () => storage.accounts.roomPageOf(user))
     }
   })
   afterEach(async () => {

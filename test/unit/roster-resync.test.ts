@@ -45,7 +45,7 @@ describe('membershipSync: the roster of other members after a gap in the feed', 
     )
     // alice is connected to this node; carol and dave are connected elsewhere
     directory.attach('alice')
-    await directory.load('alice', () => storage.accounts.roomsOf('alice'))
+    await directory.load('alice', () => storage.accounts.roomPageOf('alice'))
   })
   afterEach(async () => {
     await Promise.allSettled(reads)
