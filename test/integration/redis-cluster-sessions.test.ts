@@ -58,10 +58,16 @@ describe('sessions, retained messages, wills and fan-out on a Redis Cluster', ()
     expect((await reader.waitFor('devices/kept/status', 1)).map(String)).toEqual(['on'])
     await publisher.client.publishAsync('devices/kept/status', '', { qos: 1, retain: true })
     const later = track(await connectClient(nodes[1]!.mqttUrl, token))
+    // a live copy of the clearing publish may still cross the Cluster bus after this SUBSCRIBE (it is not
+    // retained then); what must not come is a retained status
+    const retained: string[] = []
+    later.client.on('message', (topic, payload, packet) => {
+      if (packet.retain) retained.push(`${topic}=${payload}`)
+    })
     await later.client.subscribeAsync('devices/kept/#', { qos: 1 })
     await publisher.client.publishAsync('devices/kept/marker', 'after', { qos: 1 })
     expect((await later.waitFor('devices/kept/marker', 1)).map(String)).toEqual(['after'])
-    expect(later.on('devices/kept/status')).toEqual([])
+    expect(retained).toEqual([])
   })
 
   it('QoS 1 messages published while a persistent session is away are delivered once when it returns, then forgotten', async () => {
