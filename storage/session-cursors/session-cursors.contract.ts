@@ -36,5 +36,16 @@ export function describeSessionCursorsContract(name: string, makeHarness: () => 
       await Promise.all(Array.from({ length: 50 }, (_, i) => ctx.store.advance('s', cursors({ r: i }))))
       expect((await ctx.store.get('s')).get('r')).toBe(49)
     })
+
+    it('a read sees every advance made before it, awaited or not (a session back right after its PUBACKs)', async () => {
+      const writes: Promise<void>[] = []
+      for (let seq = 1; seq <= 200; seq++)
+        for (const session of ['x1', 'x2', 'x3']) writes.push(ctx.store.advance(session, cursors({ r: seq })))
+      expect(await ctx.store.get('x2')).toEqual(cursors({ r: 200 }))
+      await Promise.all(writes)
+      ctx.store.advance('x2', cursors({ r: 201 })).catch(() => {})
+      await ctx.store.clear('x2')
+      expect(await ctx.store.get('x2')).toEqual(cursors({}))
+    })
   })
 }
