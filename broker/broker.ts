@@ -14,6 +14,7 @@ import type { SessionActivity } from '../storage/session-activity/session-activi
 import type { SessionCursors } from '../storage/session-cursors/session-cursors.js'
 import { skipStatelessWipes, type WipeablePersistence } from './aedes/clean-sessions.js'
 import { onBrokerError } from './aedes/client-internals.js'
+import { closeWithConnection } from './aedes/close-with-connection.js'
 import { encodeOnce, framedPublish } from './aedes/encode-once.js'
 import { OrderedPublish } from './aedes/ordered-publish.js'
 import { fastPubacks } from './aedes/puback-fast-path.js'
@@ -167,6 +168,7 @@ export async function createBroker(deps: BrokerDeps, options: MqchatBrokerOption
     mq: takeovers.watch(mq),
     preConnect(client, packet, callback) {
       preConnect(client, packet)
+      closeWithConnection(client)
       subscribeGuard.watch(client)
       encodeOnce(client)
       storedFirst.watch(client)

@@ -1,7 +1,6 @@
 import type { Client, ConnectPacket } from 'aedes'
 import { ANONYMOUS_OWNER } from '../../storage/client-owners/client-owners.js'
 import type { KeepState } from '../aedes/clean-sessions.js'
-import { closeWithConnection } from '../aedes/close-with-connection.js'
 import { onClosed } from '../connection-closed.js'
 import type { BrokerContext } from '../context.js'
 import { noteWill, willAllowed } from '../will-policy.js'
@@ -29,12 +28,8 @@ interface ConnectFacts {
 
 const connects = new WeakMap<Client, ConnectFacts>()
 
-/**
- * Notes what `authenticate` must check before Aedes replaces an empty client id with a random one,
- * and has the client closed by one shared 'close' listener (close-with-connection.ts).
- */
+/** Notes what `authenticate` must check before Aedes replaces an empty client id with a random one. */
 export function preConnect(client: Client, packet: ConnectPacket): void {
-  closeWithConnection(client)
   if (packet.will) noteWill(packet.will)
   connects.set(client, {
     generatedId: packet.clientId === '',
