@@ -378,9 +378,6 @@ describe('cluster failures: real `mqchat broker` and `mqchat bridge` processes',
     await traffic.stop()
     await Promise.all(publishers.map((p) => p.settle()))
     const accepted = ledger.accepted()
-    // refused as unavailable, or left unacknowledged on a dropped connection
-    const failed = ledger.rejected.size + ledger.sent.size - ledger.acked.size
-    expect(failed, `the outage failed some sends: ${JSON.stringify(ledger.reasons())}`).toBeGreaterThan(0)
 
     // new sends go end to end: live to subscribers on both brokers, and stored
     const live = await Promise.all(

@@ -201,7 +201,12 @@ describe.each([
     expect(back.sessionPresent).toBe(true)
     expect((await back.client.waitFor(topic, 1)).map((m) => m.id)).toEqual(['while-kept-away'])
 
-    expect(await mode.leftovers('bob-gone')).toEqual([])
+    // the returning `bob-kept` may still be acknowledging what it was resent: shared packets go with its PUBACKs
+    await eventually(
+      () => mode.leftovers('bob-gone'),
+      (keys) => keys.length === 0,
+      10_000
+    ).catch(async () => expect(await mode.leftovers('bob-gone')).toEqual([]))
     rest = restClient(mode.httpUrl)
     const returned = await session(bob.token, 'bob-gone')
     expect(returned.sessionPresent).toBe(false)
@@ -228,6 +233,10 @@ describe.each([
       (done) => done,
       (EXPIRY_SECONDS + 10) * 1000
     )
-    expect(await mode.leftovers('carol-old')).toEqual([])
+    await eventually(
+      () => mode.leftovers('carol-old'),
+      (keys) => keys.length === 0,
+      10_000
+    ).catch(async () => expect(await mode.leftovers('carol-old')).toEqual([]))
   }, 60_000)
 })
