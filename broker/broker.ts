@@ -23,7 +23,6 @@ import { type RemovablePersistence, removeStoredSession } from './aedes/session-
 import { StoredFirst } from './aedes/stored-first.js'
 import type { StoredSessions } from './aedes/stored-sessions.js'
 import { createSubscribeGuard } from './aedes/subscribe-guard.js'
-import { TakeoverOrder } from './aedes/takeover-order.js'
 import { trimParser } from './aedes/trim-parser.js'
 import { type ChatPipeline, type ChatPipelineOptions, createChatPipeline } from './chat-pipeline.js'
 import type { ConnectionCounter } from './connection-counters/connection-counter.js'
@@ -156,8 +155,6 @@ export async function createBroker(deps: BrokerDeps, options: MqchatBrokerOption
     onOversize: (client, filters) => logger.debug({ clientId: client.id, filters }, 'SUBSCRIBE over the filter cap: connection closed')
   })
   const mq = new SplitEmitter(mqemitter({ concurrency: 100, matchEmptyLevels: true }) as Emitter, deps.mq)
-  // a late notice of another node's earlier connection must not close the session that moved here since
-  const takeovers = new TakeoverOrder()
   // Aedes hooks take callbacks; a throw inside one must not become an unhandled rejection.
   const hookFailed = (error: unknown) => logger.error({ err: error }, 'aedes hook callback threw')
 
@@ -165,7 +162,7 @@ export async function createBroker(deps: BrokerDeps, options: MqchatBrokerOption
     connectTimeout: options.connectTimeoutMs,
     heartbeatInterval: options.heartbeatMs,
     persistence,
-    mq: takeovers.watch(mq),
+    mq,
     preConnect(client, packet, callback) {
       preConnect(client, packet)
       closeWithConnection(client)
@@ -211,8 +208,6 @@ export async function createBroker(deps: BrokerDeps, options: MqchatBrokerOption
       return forwarded
     }
   })
-
-  takeovers.attach(aedes)
 
   const publish = (topic: string, payload: string, qos: 0 | 1, retain = false) =>
     new Promise<void>((resolve, reject) =>

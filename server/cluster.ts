@@ -3,7 +3,6 @@ import MQEmitterRedis from 'mqemitter-redis'
 import { Registry } from 'prom-client'
 import { sessionConnection } from '../broker/aedes/cluster-session-connection.js'
 import { redisStoredSessions } from '../broker/aedes/stored-sessions.js'
-import { takeoverChannel } from '../broker/aedes/takeover-order.js'
 import { RedisConnectionCounter } from '../broker/connection-counters/redis-connection-counter.js'
 import { RedisConnectionRegistry } from '../broker/connection-registries/redis-connection-registry.js'
 import { RedisMembershipFeed } from '../broker/membership-feeds/redis-membership-feed.js'
@@ -61,7 +60,7 @@ export async function startClusterNode(config: Config, logger: Logger, role: Clu
   const fanOutConnection = () => duplicateClient(storage.redis, { eager: true, autoPipelining: true })
   const emitter = new MQEmitterRedis({
     subConn: health.watch(fanOutConnection(), 'fan-out-subscriber'),
-    pubConn: orderedPublisher(health.watch(fanOutConnection(), 'fan-out-publisher'), takeoverChannel)
+    pubConn: orderedPublisher(health.watch(fanOutConnection(), 'fan-out-publisher'))
   })
   // the same errors its two connections reported (and `health` counted) above, re-emitted
   emitter.state.on('error', (err: unknown) => nodeLogger.debug({ err }, 'fan-out connection error'))

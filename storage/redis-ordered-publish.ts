@@ -19,12 +19,10 @@ export async function publishInOrder(client: RedisClient, channel: string, messa
 /**
  * The client, with `publish` replaced by `publishInOrder` on a Cluster: for a library that publishes
  * on a connection it is given (mqemitter-redis, the fan-out of presence, typing and generic topics).
- * `channelOf` names the channel a message goes out on there, so that messages of several channels
- * can share one order (a single Redis delivers everything in one order already).
  */
-export function orderedPublisher(client: RedisClient, channelOf: (channel: string) => string = (channel) => channel): RedisClient {
+export function orderedPublisher(client: RedisClient): RedisClient {
   if (!isCluster(client)) return client
-  const publish = (channel: string, message: string | Buffer) => publishInOrder(client, channelOf(channel), message)
+  const publish = (channel: string, message: string | Buffer) => publishInOrder(client, channel, message)
   return new Proxy(client, {
     get(target: Cluster, property: PropertyKey) {
       if (property === 'publish') return publish

@@ -112,18 +112,6 @@ describe('sessions, retained messages, wills and fan-out on a Redis Cluster', ()
     }
   })
 
-  it('a connection with the client id of one on the other node takes over: the earlier one closes, the later one stays', async () => {
-    const { token } = await rest.register('twin')
-    const first = await resume(nodes[0]!.mqttUrl, token, 'twin-device')
-    const closed = new Promise<void>((resolve) => first.client.once('close', () => resolve()))
-    const second = await resume(nodes[1]!.mqttUrl, token, 'twin-device')
-    await closed
-    await second.client.subscribeAsync('devices/twin/#', { qos: 1 })
-    const publisher = track(await connectClient(nodes[0]!.mqttUrl, token))
-    await publisher.client.publishAsync('devices/twin/t', 'still here', { qos: 1 })
-    expect((await second.waitFor('devices/twin/t', 1)).map(String)).toEqual(['still here'])
-  })
-
   it('the will of a connection lost on one node reaches a subscriber on the other', async () => {
     const { token } = await rest.register('willing')
     const watcher = track(await connectClient(nodes[1]!.mqttUrl, token))

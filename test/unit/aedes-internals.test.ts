@@ -157,18 +157,6 @@ describe('Aedes internals behind broker/aedes/', () => {
     expect(aedesSource('lib/handlers/subscribe.js')).toContain('let func = qos > 0 ? client.deliverQoS : client.deliver0')
   })
 
-  it("announces a registration right after 'client', on $SYS/{id}/new/clients, and routes it only by its topic (takeover-order)", () => {
-    const aedes = aedesSource('aedes.js')
-    expect(aedes).toMatch(
-      /this\.emit\('client', client\)\s+this\.publish\(\{\s+topic: \$SYS_PREFIX \+ this\.id \+ '\/new\/clients',\s+payload: Buffer\.from\(client\.id, 'utf8'\)/
-    )
-    expect(aedes).toContain("this.mq.on($SYS_PREFIX + '+/new/clients', function closeSameClients")
-    // mqemitter-redis publishes on the topic as channel and emits the message by its own topic: a channel only routes
-    const redisEmitter = readFileSync(new URL('../../node_modules/mqemitter-redis/mqemitter-redis.js', import.meta.url), 'utf8')
-    expect(redisEmitter).toContain('this.pubConn.publish(msg.topic, msgpack.encode(packet))')
-    expect(redisEmitter).toContain('that._emit(packet.msg)')
-  })
-
   it('hands the persistence the Client itself for the wipes clean-sessions skips (connect, close, inbound QoS 2)', () => {
     const connect = aedesSource('lib/handlers/connect.js')
     for (const call of [
