@@ -1,7 +1,7 @@
 import { nowUs } from '../histogram.js'
 import { allTargetPids, busyMachineNote, type CpuUse, ms, per, settle, startCpuMeter, waitForDeliveries } from './measure.js'
 import { atMostTimesReferenceByMode } from './metric-target.js'
-import { openRoom, PUBLISH_WINDOW, publishRound } from './room.js'
+import { openRoom, PUBLISH_WINDOW, type PublishOptions, publishRound } from './room.js'
 import type { Scenario, ScenarioContext } from './scenario.js'
 
 /** Messages per publisher sent (and delivered) before measuring, so that both brokers run warm code. */
@@ -65,31 +65,43 @@ export const fanOut: Scenario = {
 
     const expected = options.publishers * options.messages * perMessage
     context.log(`${target.name}: S1 ${options.publishers} publishers x ${options.messages} messages -> ${expected} deliveries`)
-    await generator.all({ op: 'reset', recordFromUs: nowUs() })
-    const cpu = startCpuMeter(target, generator.pids)
-    const [sent, deliveries] = await Promise.all([
-      publishRound(generator, 'run', round(options.messages)),
-      waitForDeliveries(generator, () => expected, { timeoutMs: ROUND_TIMEOUT_MS, stallMs: STALL_MS })
-    ])
-    const doneUs = deliveries.lastUs ?? nowUs()
-    await settle(allTargetPids(target))
-    const used = cpu.stop()
-    const busySeconds = (doneUs - sent.startUs) / 1e6
+    return { metrics: await measuredRound(context, 'run', round(options.messages), expected, notes), notes }
+  }
+}
 
-    if (sent.failed > 0 || sent.acked < sent.sent) notes.push(`${sent.sent - sent.acked} of ${sent.sent} publishes not acknowledged`)
-    if (deliveries.received < expected) notes.push(`only ${deliveries.received} of ${expected} deliveries arrived`)
-    notes.push(...busyMachineNote(used))
-    return {
-      metrics: {
-        deliveriesPerSecond: per(deliveries.received, busySeconds),
-        brokerCpuPer1k: per(used.broker * 1000, deliveries.received),
-        redisCpuPer1k: per(used.redis === null ? null : used.redis * 1000, deliveries.received),
-        p50Ms: ms(deliveries.latency.quantile(0.5)),
-        p99Ms: ms(deliveries.latency.quantile(0.99)),
-        deliveredPercent: per(deliveries.received * 100, expected),
-        ...cpuValues(used, deliveries.received, busySeconds)
-      },
-      notes
-    }
+/**
+ * The measured round S1 and S2 share: publishes `publish` from every publisher while waiting for `expected`
+ * deliveries, and answers the rates, latencies and CPU of that window (with notes on what went missing).
+ */
+export async function measuredRound(
+  context: ScenarioContext,
+  label: string,
+  publish: PublishOptions,
+  expected: number,
+  notes: string[]
+): Promise<Record<string, number | null>> {
+  const { target, generator } = context
+  await generator.all({ op: 'reset', recordFromUs: nowUs() })
+  const cpu = startCpuMeter(target, generator.pids)
+  const [sent, deliveries] = await Promise.all([
+    publishRound(generator, label, publish),
+    waitForDeliveries(generator, () => expected, { timeoutMs: publish.deadlineMs, stallMs: STALL_MS })
+  ])
+  const doneUs = deliveries.lastUs ?? nowUs()
+  await settle(allTargetPids(target))
+  const used = cpu.stop()
+  const busySeconds = (doneUs - sent.startUs) / 1e6
+
+  if (sent.failed > 0 || sent.acked < sent.sent) notes.push(`${sent.sent - sent.acked} of ${sent.sent} publishes not acknowledged`)
+  if (deliveries.received < expected) notes.push(`only ${deliveries.received} of ${expected} deliveries arrived`)
+  notes.push(...busyMachineNote(used))
+  return {
+    deliveriesPerSecond: per(deliveries.received, busySeconds),
+    brokerCpuPer1k: per(used.broker * 1000, deliveries.received),
+    redisCpuPer1k: per(used.redis === null ? null : used.redis * 1000, deliveries.received),
+    p50Ms: ms(deliveries.latency.quantile(0.5)),
+    p99Ms: ms(deliveries.latency.quantile(0.99)),
+    deliveredPercent: per(deliveries.received * 100, expected),
+    ...cpuValues(used, deliveries.received, busySeconds)
   }
 }

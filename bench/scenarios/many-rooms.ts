@@ -1,6 +1,5 @@
-import { nowUs } from '../histogram.js'
-import { cpuMetrics, cpuValues } from './fan-out.js'
-import { allTargetPids, busyMachineNote, ms, per, settle, startCpuMeter, waitForDeliveries } from './measure.js'
+import { cpuMetrics, measuredRound } from './fan-out.js'
+import { allTargetPids, settle, waitForDeliveries } from './measure.js'
 import { atLeastTimesReference, atMostTimesReferenceByMode } from './metric-target.js'
 import { openPairRooms } from './pair-rooms.js'
 import { PUBLISH_WINDOW, publishRound } from './room.js'
@@ -8,7 +7,6 @@ import type { Scenario, ScenarioContext } from './scenario.js'
 
 const WARM_UP_MESSAGES = 5
 const ROUND_TIMEOUT_MS = 180_000
-const STALL_MS = 10_000
 
 /**
  * S2: 500 rooms of 2 members (SPEC §9), one publisher and one subscriber each, QoS 1, as fast as the
@@ -47,32 +45,7 @@ export const manyRooms: Scenario = {
 
     const expected = options.rooms * options.roomMessages
     context.log(`${target.name}: S2 ${options.rooms} publishers x ${options.roomMessages} messages -> ${expected} deliveries`)
-    await generator.all({ op: 'reset', recordFromUs: nowUs() })
-    const cpu = startCpuMeter(target, generator.pids)
-    const [sent, deliveries] = await Promise.all([
-      publishRound(generator, 's2', round(options.roomMessages)),
-      waitForDeliveries(generator, () => expected, { timeoutMs: ROUND_TIMEOUT_MS, stallMs: STALL_MS })
-    ])
-    const doneUs = deliveries.lastUs ?? nowUs()
-    await settle(allTargetPids(target))
-    const used = cpu.stop()
-    const busySeconds = (doneUs - sent.startUs) / 1e6
-
-    if (sent.failed > 0 || sent.acked < sent.sent) notes.push(`${sent.sent - sent.acked} of ${sent.sent} publishes not acknowledged`)
-    if (deliveries.received < expected) notes.push(`only ${deliveries.received} of ${expected} deliveries arrived`)
-    notes.push(...busyMachineNote(used))
-    return {
-      metrics: {
-        rooms: options.rooms,
-        deliveriesPerSecond: per(deliveries.received, busySeconds),
-        brokerCpuPer1k: per(used.broker * 1000, deliveries.received),
-        redisCpuPer1k: per(used.redis === null ? null : used.redis * 1000, deliveries.received),
-        p50Ms: ms(deliveries.latency.quantile(0.5)),
-        p99Ms: ms(deliveries.latency.quantile(0.99)),
-        deliveredPercent: per(deliveries.received * 100, expected),
-        ...cpuValues(used, deliveries.received, busySeconds)
-      },
-      notes
-    }
+    const metrics = await measuredRound(context, 's2', round(options.roomMessages), expected, notes)
+    return { metrics: { rooms: options.rooms, ...metrics }, notes }
   }
 }

@@ -38,7 +38,7 @@ export async function openRoom(
   return topic
 }
 
-type PublishOptions = Omit<Extract<GeneratorRequest, { op: 'publish' }>, 'op' | 'idPrefix'>
+export type PublishOptions = Omit<Extract<GeneratorRequest, { op: 'publish' }>, 'op' | 'idPrefix'>
 
 /**
  * Every publisher in every generator process sends `count` messages; resolves when all are acknowledged
