@@ -16,7 +16,8 @@ describe('cluster mode on a Redis Cluster: 3 broker nodes and a bridge', () => {
   const clients: TestClient[] = []
 
   beforeAll(async () => {
-    cluster = await startTestCluster({ MQCHAT_RATE_LIMIT_PER_SECOND: '0' }, { redisCluster: true })
+    // rooms are created until every master holds one: more than the 30 a minute a user may create
+    cluster = await startTestCluster({ MQCHAT_RATE_LIMIT_PER_SECOND: '0', MQCHAT_RATE_LIMIT_ROOMS: '0' }, { redisCluster: true })
     nodes = [await cluster.start('broker'), await cluster.start('broker'), await cluster.start('broker')]
     rest = restClient((await cluster.start('bridge')).httpUrl)
   }, 120_000)
